@@ -1,0 +1,93 @@
+"""The post format of FORMAT.md, byte for byte, as a Scrapy item exporter."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from email.utils import format_datetime
+from typing import IO, Any
+
+import yaml
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exporters import BaseItemExporter
+
+SITE_AUTHOR = "新浪财经"
+CATEGORY_ROOT = ("金融", "新浪财经")
+
+# Characters no YAML loader accepts in a document (outside YAML's printable set).
+_NOT_YAML_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def render_post(item: Any, author: str = SITE_AUTHOR) -> str:
+    """The whole post file for an article item (see FORMAT.md)."""
+    post = ItemAdapter(item)
+    image = single_quoted(post["headimg"])
+    categories = "".join(f" - {plain_or_quoted(c)}\n" for c in (*CATEGORY_ROOT, post["label"]))
+    return (
+        "\n---\n"
+        f"title: {single_quoted(post['title'])}\n"
+        f"categories: \n{categories}"
+        f"headimg: {image}\n"
+        f"author: {plain_or_quoted(author)}\n"
+        "comments: false\n"
+        f"date: {rfc1123(post['published'])}\n"
+        f"thumbnail: {image}\n"
+        "---\n"
+        "\n"
+        "<div>   \n"
+        f"{post['body']}\n"
+        "  \n"
+        "</div>\n"
+        "            "
+    )
+
+
+def front_matter(post_text: str) -> dict[str, Any]:
+    """The front matter of a rendered post, read back with a YAML loader."""
+    return yaml.safe_load(post_text.split("\n---\n", 2)[1])
+
+
+def single_quoted(text: str) -> str:
+    """A YAML single-quoted scalar: `'` doubled, nothing else escaped or replaced."""
+    return "'" + yaml_printable(text).replace("'", "''") + "'"
+
+
+def plain_or_quoted(text: str) -> str:
+    """`text` written plain when YAML reads it back unchanged, else single-quoted."""
+    text = yaml_printable(text)
+    try:
+        plain_ok = yaml.safe_load(f"- {text}") == [text]
+    except yaml.YAMLError:
+        plain_ok = False
+    return text if plain_ok and "\n" not in text else single_quoted(text)
+
+
+def yaml_printable(text: str) -> str:
+    """`text` without line breaks and the characters YAML forbids in a document."""
+    return _NOT_YAML_PRINTABLE.sub("", " ".join(text.split("\n")))
+
+
+def rfc1123(moment: Any) -> str:
+    """`Wed, 20 Oct 2021 12:36:14 GMT`: English names, whatever the locale."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+class FrontMatterItemExporter(BaseItemExporter):
+    """Writes each item as a post; registered as the `frontmatter` feed format."""
+
+    def __init__(self, file: IO[bytes], *, author: str = SITE_AUTHOR, **kwargs: Any) -> None:
+        super().__init__(dont_fail=True, **kwargs)
+        self.file = file
+        self.author = author
+
+    @classmethod
+    def from_crawler(
+        cls, crawler: Crawler, file: IO[bytes], **kwargs: Any
+    ) -> FrontMatterItemExporter:
+        return cls(file, author=crawler.settings.get("POST_AUTHOR", SITE_AUTHOR), **kwargs)
+
+    def export_item(self, item: Any) -> None:
+        self.file.write(render_post(item, self.author).encode(self.encoding or "utf-8"))

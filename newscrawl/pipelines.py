@@ -1,0 +1,168 @@
+"""From a parsed article to a post on disk: clean the body, pick the header image,
+validate, write. Each step drops what it cannot handle with a reason and a stats count."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newscrawl.clean import absolute_https, clean_body
+from newscrawl.exporters import SITE_AUTHOR, front_matter, render_post
+from newscrawl.stats import count_drop
+
+logger = logging.getLogger(__name__)
+
+_FIRST_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
+_SAFE_DOC_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
+PLACEHOLDER_IMAGES = re.compile(r"sinaimg\.cn/default/")
+
+
+class CleanBodyPipeline:
+    """Replaces the raw body HTML with the cleaned body (see newscrawl.clean)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleanBodyPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        post = ItemAdapter(item)
+        post["body"] = clean_body(post["body"], post["url"])
+        if not re.sub(r"<[^>]*>|\s", "", post["body"]) and "<img" not in post["body"]:
+            raise drop(self.crawler, "empty-body", post, "nothing is left of the body")
+        return item
+
+
+class HeaderImagePipeline:
+    """Chooses `headimg`: the body's first image, else a real og:image, else the default
+    (setting HEADIMG_DEFAULT, empty by default)."""
+
+    def __init__(self, default: str) -> None:
+        self.default = default
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HeaderImagePipeline:
+        return cls(crawler.settings.get("HEADIMG_DEFAULT", ""))
+
+    def process_item(self, item: Any) -> Any:
+        post = ItemAdapter(item)
+        post["headimg"] = header_image(post["body"], post.get("og_image", ""), self.default)
+        return item
+
+
+def header_image(body: str, og_image: str, default: str = "") -> str:
+    first = _FIRST_IMAGE.search(body)
+    if first:
+        return first.group(1)
+    page_image = absolute_https(og_image)
+    if page_image and not PLACEHOLDER_IMAGES.search(page_image):
+        return page_image
+    return default
+
+
+class ValidatePipeline:
+    """Drops an item whose post would not be a valid, faithful FORMAT.md file."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.author = crawler.settings.get("POST_AUTHOR", SITE_AUTHOR)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        post = ItemAdapter(item)
+        for field in ("doc_id", "title", "published", "label", "body"):
+            if not post.get(field):
+                raise drop(self.crawler, "invalid", post, f"no {field}")
+        if not _SAFE_DOC_ID.fullmatch(post["doc_id"]):
+            raise drop(self.crawler, "invalid", post, f"unusable document id {post['doc_id']!r}")
+        try:
+            meta = front_matter(render_post(item, self.author))
+        except yaml.YAMLError as exc:
+            raise drop(self.crawler, "invalid", post, f"front matter is not YAML: {exc}") from exc
+        if meta.get("title") != post["title"] or meta.get("headimg") != post["headimg"]:
+            raise drop(self.crawler, "invalid", post, "front matter does not read back the same")
+        return item
+
+
+class WritePostPipeline:
+    """Writes one post per article to OUTPUT_DIR/<doc_id>.md, atomically (a temporary file
+    in the same folder, then a rename), and only when its content changed. Then records
+    the article in the state store, if the crawl has one, so it counts as known only once
+    its file is safely on disk."""
+
+    def __init__(self, crawler: Crawler, output_dir: Path, author: str) -> None:
+        self.crawler = crawler
+        self.output_dir = output_dir
+        self.author = author
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WritePostPipeline:
+        settings = crawler.settings
+        return cls(
+            crawler,
+            Path(settings.get("OUTPUT_DIR", "output")),
+            settings.get("POST_AUTHOR", SITE_AUTHOR),
+        )
+
+    def open_spider(self) -> None:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+
+    def process_item(self, item: Any) -> Any:
+        post = ItemAdapter(item)
+        data = render_post(item, self.author).encode("utf-8")
+        path = self.output_dir / f"{post['doc_id']}.md"
+        stats = self.crawler.stats
+        try:
+            previous = path.read_bytes()
+        except FileNotFoundError:
+            previous = None
+        if previous == data:
+            stats.inc_value("newscrawl/unchanged")
+            logger.debug("Unchanged %s (%s)", path, post["url"])
+        else:
+            write_atomically(path, data)
+            stats.inc_value("newscrawl/written" if previous is None else "newscrawl/changed")
+            logger.info("Wrote %s (%s)", path, post["url"])
+        store = getattr(self.crawler, "state_store", None)
+        if store is not None:
+            store.record(post["doc_id"], post["url"], str(path), content_hash(data))
+        return item
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a reader (or a crash) never sees part of it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def drop(crawler: Crawler, reason: str, post: ItemAdapter, detail: str) -> DropItem:
+    """A DropItem naming the URL and the reason, counted in the stats by reason."""
+    count_drop(crawler.stats, reason)
+    return DropItem(f"{reason}: {detail} ({post.get('url')})")
