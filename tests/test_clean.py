@@ -1,0 +1,146 @@
+"""Each cleaning rule on the structures Sina bodies really have."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.clean import absolute_https, clean_body, escape_braces, tidy_lines
+from newscrawl.pipelines import header_image
+
+BASE = "https://finance.sina.com.cn/china/gncj/2021-10-20/doc-iktzscyy0713985.shtml"
+
+APPEND_QR = """
+<!-- 文末二维码 start -->
+<style>
+.appendQr_wrap{border:1px solid #E6E6E6;padding:8px;}
+</style>
+<div class="clearfix appendQr_wrap">
+    <div class="appendQr_normal"><img src="https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"></div>
+    <div class="appendQr_normal_txt">海量资讯、精准解读，尽在新浪财经APP</div>
+</div>
+<!-- 文末二维码 start -->
+"""
+
+
+def test_qr_widget_and_its_style_go():
+    body = clean_body("<p>　　正文。</p>" + APPEND_QR + '<p class="article-editor">责任编辑：霍琦 </p>')
+    assert "appendQr" not in body and "343233024" not in body and "<style" not in body
+    assert "海量资讯" not in body
+    assert body == '<p>　　正文。</p>\n<p class="article-editor">责任编辑：霍琦 </p>'
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        '<div class="app-kaihu-qr"><img src="//n.sinaimg.cn/kaihu.png">开户</div>',
+        '<ins class="sinaads" data-ad-pdps="PDPS000000060745"></ins>',
+        '<div sax-type="proxy" data-id="PDPS000000057573">广告</div>',
+        '<div class="ct_hqimg"><div class="hqimg_wrapper"><img src="//x/USDCNH.png"></div></div>',
+        '<div class="new_style_article"><p>安装新浪财经客户端第一时间接收</p></div>',
+        '<div class="artical-player-wrap" id="J_Article_Player">视频</div>',
+        '<div class="otherContent_01"><div class="corrTxt_01">相关阅读：</div></div>',
+        '<div data-sudaclick="suda_1028_guba"><p>进入<a href="http://guba.sina.com.cn">股吧</a></p></div>',
+        "<script>var videoDatas0 = {};</script>",
+        '<iframe src="//x"></iframe>',
+        "<form><input name=q></form>",
+    ],
+)
+def test_noise_blocks_go(noise):
+    body = clean_body(f"<p>　　正文一。</p>{noise}<p>　　正文二。</p>")
+    assert body == "<p>　　正文一。</p><p>　　正文二。</p>"
+
+
+def test_comment_delimited_disclaimer_goes():
+    html = "<p>正文。</p>\n<!-- 总声明-->\n<p><span>免责声明：自媒体综合提供的内容</span></p>\n<!-- 总声明-->"
+    assert clean_body(html) == "<p>正文。</p>"
+
+
+def test_price_span_goes_but_the_stock_link_stays():
+    html = (
+        '<p>龙头<span id="stock_sh600000"><a class="keyword" href="https://finance.sina.com.cn/'
+        'realstock/company/sh600000/nc.shtml">浦发银行</a></span>'
+        '<span id="quote_sh600000">(10.21, 0.12, 1.19%)</span>上涨。</p>'
+    )
+    body = clean_body(html, BASE)
+    assert "浦发银行</a>" in body and "10.21" not in body and "quote_" not in body
+
+
+def test_images_absolute_https_lazy_promoted_and_no_referrer():
+    html = (
+        '<div class="img_wrapper"><img src="//n.sinaimg.cn/a.jpg" alt="图"><span class="img_descr">说明</span></div>'
+        '<img src="data:image/gif;base64,R0lGOD" data-src="http://n.sinaimg.cn/b.jpg">'
+        '<img src="/c.jpg"><img data-src="@@pic1@@"><img src="http://i0.sinaimg.cn/home/c.gif">'
+    )
+    body = clean_body(html, BASE)
+    assert body.count("<img") == 3
+    assert 'src="https://n.sinaimg.cn/a.jpg"' in body
+    assert 'src="https://n.sinaimg.cn/b.jpg"' in body
+    assert 'src="https://finance.sina.com.cn/c.jpg"' in body
+    assert body.count('referrerpolicy="no-referrer"') == 3
+    assert '<span class="img_descr">说明</span>' in body
+
+
+def test_unresolvable_relative_image_is_dropped():
+    assert "<img" not in clean_body('<p>字<img src="saved_files/a.jpg"></p>', "file:///tmp/x.html")
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        '<img src="https://n.sinaimg.cn/a.jpg" onerror="alert(1)">',
+        '<p onclick="alert(1)" onmouseover="x()">x</p>',
+        "<svg><script>alert(1)</script></svg>",
+        '<object data="x.swf"></object><embed src="x.swf">',
+    ],
+)
+def test_unsafe_markup_is_neutralised(attack):
+    body = clean_body(f"<p>正文</p>{attack}", BASE).lower()
+    for bad in ("javascript:", "onerror", "onclick", "onmouseover", "<svg", "<script",
+                "<object", "<embed"):
+        assert bad not in body
+
+
+def test_kept_structures():
+    html = (
+        "<p>　　原标题：测试</p><blockquote><p>引用</p></blockquote>"
+        "<table><tbody><tr><td>1</td><td>2</td></tr></tbody></table>"
+        '<p><strong>强调</strong><a href="/x.shtml">链接</a></p>'
+    )
+    body = clean_body(html, BASE)
+    assert "<blockquote>" in body and "<td>1</td>" in body and "<strong>强调</strong>" in body
+    assert 'href="https://finance.sina.com.cn/x.shtml"' in body
+    assert "原标题：测试" in body
+
+
+def test_braces_are_escaped_everywhere():
+    body = clean_body('<p title="{x}">{{ a }} {% raw %} {#</p>')
+    assert "{" not in body and "}" not in body
+    assert body.count("&#123;") == 5 and body.count("&#125;") == 4
+    assert escape_braces("{}") == "&#123;&#125;"
+
+
+def test_empty_wrappers_go_and_lines_are_tidy():
+    html = "\r\n<div>  <p>　　</p> <span></span></div>\r\n\r\n   <p>文字</p>   \r\n\r\n<p><br></p>"
+    assert clean_body(html) == "<p>文字</p>"
+    assert tidy_lines("a  \n\n   b\r\n\tc\u3000") == "a\nb\nc"
+
+
+def test_absolute_https():
+    assert absolute_https("//n.sinaimg.cn/a.jpg") == "https://n.sinaimg.cn/a.jpg"
+    assert absolute_https("http://n.sinaimg.cn/a.jpg") == "https://n.sinaimg.cn/a.jpg"
+    assert absolute_https("a.jpg", "http://finance.sina.com.cn/b/") == (
+        "https://finance.sina.com.cn/b/a.jpg"
+    )
+    assert absolute_https("a.jpg", "file:///x/") == ""
+
+
+def test_header_image_choice():
+    body = '<p>x</p><img src="https://n.sinaimg.cn/first.jpg" referrerpolicy="no-referrer">'
+    assert header_image(body, "//n.sinaimg.cn/og.jpg") == "https://n.sinaimg.cn/first.jpg"
+    assert header_image("<p>x</p>", "//n.sinaimg.cn/og.jpg") == "https://n.sinaimg.cn/og.jpg"
+    placeholder = "//n.sinaimg.cn/default/transform/116/w550h366/x.png"
+    assert header_image("<p>x</p>", placeholder) == ""
+    assert header_image("<p>x</p>", placeholder, "https://example.org/d.png") == (
+        "https://example.org/d.png"
+    )
