@@ -25,9 +25,9 @@ TITLE_CSS = (
     "h1.article-title", ".article-header h1", ".main-content h1",
 )
 BODY_CSS = ("#artibody", "#article", "section.art_content", ".article-body", "div.article")
-VISIBLE_DATE_CSS = (
-    ".date-source .date", "span.date", "span.time-source", "#navtimeSource", "#pub_date",
-    "time.weibo_time", ".weibo_time", ".art_time", ".date",
+VISIBLE_DATE_CSS = (  # the article header's own date first: related lists have dates too
+    ".date-source .date", "#pub_date", "span.time-source", "#navtimeSource",
+    "time.weibo_time", ".weibo_time", ".art_time", "span.date",
 )
 SOURCE_CSS = (
     ".date-source .source", "#media_name", "span.source", "h2.weibo_user",
@@ -38,7 +38,7 @@ EDITOR_CSS = ("p.article-editor", "p.show_author", ".article-editor", ".show_aut
 # Document ids in URL paths, newest patterns first; the group is the id.
 URL_ID_PATTERNS = (
     re.compile(r"/(?:doc|detail|zl)-(i[0-9a-z]{14})(?:\.d)?\.s?html"),
-    re.compile(r"//t\.cj\.sina\.com\.cn/articles/view/\d+/([0-9a-z]+)"),
+    re.compile(r"//(?:t\.)?cj\.sina\.(?:com\.)?cn/articles/view/\d+/([0-9a-z]+)"),
     re.compile(r"//k\.sina\.(?:com\.)?cn/article_\d+_([0-9a-z]+)\.html"),
 )
 _CHINESE_DATE = re.compile(

@@ -168,3 +168,11 @@ def test_text_response_types_are_accepted():
     for cls in (TextResponse, HtmlResponse):
         page = cls("https://finance.sina.com.cn/x", body=t3_page().encode(), encoding="utf-8")
         assert parse_article(page).doc_id == "iktzscyy0713985"
+
+
+def test_header_date_wins_over_dates_in_related_lists():
+    page = GBK_T1.decode("gb18030").replace(
+        "<body>", '<body><ul class="list"><li><span class="date">2009年01月01日 10:00</span></li></ul>'
+    )
+    article = parse_article(response(page.encode("gb18030")))
+    assert article.published == datetime(2010, 4, 19, 1, 21, tzinfo=UTC)
