@@ -141,12 +141,14 @@ def fix_images(root: lxml.html.HtmlElement, base_url: str) -> None:
 
 
 def absolutize_links(root: lxml.html.HtmlElement, base_url: str) -> None:
-    """Make relative links absolute against the article's own URL."""
-    if not base_url.startswith(("http://", "https://")):
-        return
-    for a in root.iter("a"):
+    """Make relative links absolute against the article's own URL; a link to a script
+    (`javascript:`, any letter case) becomes its plain text."""
+    resolvable = base_url.startswith(("http://", "https://"))
+    for a in list(root.iter("a")):
         href = (a.get("href") or "").strip()
-        if href and not href.startswith(("#", "javascript:", "JavaScript:")):
+        if href.lower().startswith("javascript:"):
+            a.drop_tag()
+        elif resolvable and href and not href.startswith("#"):
             a.set("href", urljoin(base_url, href))
 
 
