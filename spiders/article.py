@@ -28,18 +28,15 @@ class ArticleSpider(ArticlePageSpider):
         self.label = label
 
     async def start(self) -> AsyncIterator[Request]:
-        try:
-            targets = self.targets()
-        except BadArgument as exc:
-            self.fail("bad-argument", str(exc))
+        if not self.ready_to_start():
             return
-        if self.state_error():
-            self.fail("state-locked", self.state_error())
-            return
-        for target in targets:
+        for target in self.targets:
             yield self.article_request(target, label=self.label, dont_filter=True)
 
-    def targets(self) -> list[str]:
+    def read_arguments(self) -> None:
+        self.targets = self.read_targets()
+
+    def read_targets(self) -> list[str]:
         """Every URL to fetch, validated; raises BadArgument naming the argument."""
         given = [(t, "url") for t in self.url_argument.split(",")]
         if self.urls_argument:
