@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def iso_utc(moment: datetime) -> str:
+    """`2021-10-20T12:36:14Z`: how feed exports (`-o`, FEEDS) write `published`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -11,16 +16,21 @@ class Article:
     """One Sina article, as parsed from its page and then cleaned by the pipelines.
 
     `body` holds the inner HTML of the page's body container; the cleaning pipeline
-    replaces it with the cleaned body. `headimg` is chosen by a pipeline too.
+    replaces it with the cleaned body. `headimg` is chosen by a pipeline too. `path`,
+    `content_hash` (SHA-256 of the post file) and `change` (`new`, `changed`, `unchanged`)
+    are set by the write pipeline, for feeds (see newscrawl.feeds).
     """
 
     doc_id: str
     url: str
     title: str
-    published: datetime  # timezone-aware, UTC
+    published: datetime = field(metadata={"serializer": iso_utc})  # timezone-aware, UTC
     label: str
     body: str
     source: str = ""
     editor: str = ""
     og_image: str = ""
     headimg: str = ""
+    path: str = ""
+    content_hash: str = ""
+    change: str = ""

@@ -16,8 +16,8 @@ then runs ``node_modules/.bin/hexo generate`` and parses every generated post pa
 ``~/.cache/newscrawl-hexo``) under a key made from the hash of ``package.json`` and
 ``package-lock.json``, and each site gets a symlink to that ``node_modules``.
 
-Usage (tests load this file by path, as ``site`` would clash with the stdlib module; see
-``_load_site_module`` in tests/test_hexo_harness.py)::
+Usage (tests import it as ``hexosite``; ``require_hexo()`` installs the packages or skips
+the test without npm, failing instead under CI)::
 
     build = build_site([Path("out/abc.txt")], tmp_path / "site")
     assert build.ok and not build.problems(), build.describe()
@@ -154,6 +154,22 @@ def npm_available() -> bool:
     return shutil.which("npm") is not None and shutil.which("node") is not None
 
 
+def require_hexo() -> Path:
+    """For tests: the pinned packages' ``node_modules``, installed once. Without npm the
+    calling test skips ("npm not installed"), except under CI (env CI set), where it fails."""
+    import pytest  # noqa: PLC0415 (only the tests need it)
+
+    if not npm_available():
+        if os.environ.get("CI"):
+            pytest.fail(
+                "npm not installed: the Hexo build check needs Node.js and npm on PATH "
+                "(CI is set, so this is a failure, not a skip)",
+                pytrace=False,
+            )
+        pytest.skip("npm not installed")
+    return ensure_node_modules()
+
+
 def cache_root() -> Path:
     env = os.environ.get(CACHE_ENV)
     if env:
@@ -260,8 +276,13 @@ def prepare_site(
     *,
     config: Mapping[str, str] | None = None,
     modules: Path | None = None,
+    assets: Mapping[str, Path] | None = None,
 ) -> dict[str, Path]:
-    """Lay out the Hexo site in ``workdir``; returns site stem -> original post path."""
+    """Lay out the Hexo site in ``workdir``; returns site stem -> original post path.
+
+    ``assets`` maps a path under ``source/`` (e.g. ``"images"``) to a file or folder copied
+    there, as a site copies the crawl's image folder into ``source/images/``.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     if any(workdir.iterdir()):
         raise FileExistsError(f"Hexo work directory is not empty: {workdir}")
@@ -280,6 +301,13 @@ def prepare_site(
         sources[stem] = post
         # Hexo renders a post by its extension: archive files are .txt, so build them as .md.
         shutil.copyfile(post, posts_dir / f"{stem}.md")
+    for target, origin in (assets or {}).items():
+        dest = workdir / "source" / target
+        if Path(origin).is_dir():
+            shutil.copytree(origin, dest)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(origin, dest)
     _link_node_modules(modules or ensure_node_modules(), workdir)
     return sources
 
@@ -330,16 +358,18 @@ def build_site(
     timeout: float = DEFAULT_GENERATE_TIMEOUT,
     config: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    assets: Mapping[str, Path] | None = None,
 ) -> HexoBuild:
     """Make a Hexo site in ``workdir`` (must be empty or missing) from ``posts`` and build it.
 
     ``config`` overrides keys of the site's ``_config.yml`` (see :func:`site_config`); the
     default leaves ``timezone`` empty. ``env`` adds environment variables for
-    ``hexo generate`` (e.g. ``TZ``). Raises :class:`HexoInstallError` when the pinned
+    ``hexo generate`` (e.g. ``TZ``); ``assets`` are copied under ``source/`` (see
+    :func:`prepare_site`). Raises :class:`HexoInstallError` when the pinned
     packages cannot be installed; a failing ``hexo generate`` is reported, not raised.
     """
     workdir = Path(workdir).resolve()
-    sources = prepare_site(posts, workdir, config=config)
+    sources = prepare_site(posts, workdir, config=config, assets=assets)
     hexo = workdir / "node_modules" / ".bin" / "hexo"
     cmd = [str(hexo), "generate"]
     try:

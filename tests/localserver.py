@@ -2,14 +2,18 @@
 
 Tests register what each path answers (`server.route(...)`) and read back which paths
 were requested (`server.requests`), so they can assert, for instance, that a second run
-fetched no article page.
+fetched no article page, and with which headers (`server.headers_of(...)`).
+`LocalServer(tls=True)` serves HTTPS with a throw-away self-signed certificate (Scrapy does
+not verify certificates), for URLs the crawler turns into `https://` (body images).
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,16 +35,19 @@ Handler = Callable[[str], Answer]  # gets the full request path (with query), re
 
 
 class LocalServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         self.routes: dict[str, Answer | Handler] = {}
         self.requests: list[str] = []
+        self.received: list[tuple[str, dict[str, str]]] = []  # (path, request headers)
         self._lock = threading.Lock()
+        self.tls = tls
         server = self
 
         class RequestHandler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 with server._lock:
                     server.requests.append(self.path)
+                    server.received.append((self.path, dict(self.headers.items())))
                     route = server.routes.get(urlsplit(self.path).path)
                 answer = route(self.path) if callable(route) else route
                 answer = answer or Answer(404, b"<html><body>404 Not Found</body></html>")
@@ -56,11 +63,14 @@ class LocalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
         self.httpd.daemon_threads = True
+        if tls:
+            self.httpd.socket = _tls_context().wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.httpd.server_port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -77,6 +87,11 @@ class LocalServer:
         with self._lock:
             return [p for p in self.requests if p.startswith(prefix)]
 
+    def headers_of(self, prefix: str = "") -> list[dict[str, str]]:
+        """The headers of each request whose path starts with `prefix`, in order."""
+        with self._lock:
+            return [h for p, h in self.received if p.startswith(prefix)]
+
     def __enter__(self) -> LocalServer:
         self.thread.start()
         return self
@@ -84,6 +99,48 @@ class LocalServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def _tls_context() -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for 127.0.0.1."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import IPv4Address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        context.load_cert_chain(cert_file, key_file)
+    return context
 
 
 def scrapy_crawl(
