@@ -13,6 +13,8 @@ from urllib.parse import urljoin
 import lxml.html
 import nh3
 from cssselect import HTMLTranslator
+from cssselect import parse as parse_css
+from cssselect import parser as css_tree
 from lxml import etree
 
 # Elements removed with everything inside them (CSS selectors).
@@ -71,7 +73,41 @@ _WRAPPERS = frozenset({
     "li", "ul", "ol", "blockquote", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6",
 })
 _CONTENT_XPATH = etree.XPath(".//img | .//table | .//hr")
-_NOISE_XPATH = etree.XPath(" | ".join(HTMLTranslator().css_to_xpath(s) for s in NOISE_SELECTORS))
+
+
+def _matching_any(selectors: tuple[str, ...]) -> etree.XPath:
+    """Every element matching any of the CSS `selectors`, in document order, as the union
+    of their XPath translations gives them; the simple selectors (no combinator) are tested
+    in one walk of the tree, as boolean conditions, rather than one walk each, and when
+    each of them needs an attribute, elements without any are passed over at once."""
+    translator = HTMLTranslator()
+    conditions, paths, need_attribute = [], [], True
+    for selector in parse_css(",".join(selectors)):
+        expr = translator.xpath(selector.parsed_tree)
+        if expr.path or selector.pseudo_element:
+            paths.append(translator.selector_to_xpath(selector))
+            continue
+        tests = [] if expr.element == "*" else [f"self::{expr.element}"]
+        tests += [f"({expr.condition})"] if expr.condition else []
+        conditions.append(" and ".join(tests) or "true()")
+        need_attribute = need_attribute and _needs_attribute(selector.parsed_tree)
+    if conditions:
+        some = "[@*]" if need_attribute else ""
+        paths.insert(0, f"descendant-or-self::*{some}[{' or '.join(f'({c})' for c in conditions)}]")
+    return etree.XPath(" | ".join(paths))
+
+
+def _needs_attribute(tree) -> bool:
+    """Whether a compound CSS selector matches only elements that have some attribute."""
+    if isinstance(tree, (css_tree.Class, css_tree.Hash)):
+        return True
+    if isinstance(tree, css_tree.Attrib) and tree.operator != "!=":
+        return True
+    base = getattr(tree, "selector", None)  # what a class, id, attribute or pseudo adds to
+    return base is not None and _needs_attribute(base)
+
+
+_NOISE_XPATH = _matching_any(NOISE_SELECTORS)
 _SANITIZER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(DROPPED_TAGS) - {"svg", "math"},
@@ -100,16 +136,19 @@ def clean_body(html: str, base_url: str = "") -> str:
 
 def remove_comment_regions(root: lxml.html.HtmlElement) -> None:
     """Remove each noise slot delimited by a pair of marker comments, then every comment."""
+    comments = list(root.iter(etree.Comment))  # one walk; removals only ever take some away
     for marker in NOISE_COMMENT_REGIONS:
-        for parent in {c.getparent() for c in _comments(root, marker)}:
+        holding = [c for c in comments if marker in (c.text or "") and _under(c, root)]
+        for parent in {c.getparent() for c in holding}:
             marks = [c for c in parent if _is_comment(c) and marker in (c.text or "")]
             if len(marks) < 2:
                 continue
             first, last = parent.index(marks[0]), parent.index(marks[-1])
             for node in list(parent)[first + 1:last]:
                 _remove(node)
-    for comment in root.xpath("//comment()"):
-        _remove(comment)
+    for comment in comments:
+        if _under(comment, root):
+            _remove(comment)
 
 
 def remove_noise(root: lxml.html.HtmlElement) -> None:
@@ -193,8 +232,14 @@ def _image_src(img: lxml.html.HtmlElement) -> str:
     return ""
 
 
-def _comments(root: lxml.html.HtmlElement, marker: str) -> list:
-    return [c for c in root.iter(etree.Comment) if marker in (c.text or "")]
+def _under(node, root: lxml.html.HtmlElement) -> bool:
+    """Whether `node` is still in the tree of `root` (not removed, nor inside a removed
+    element)."""
+    while node is not None:
+        if node is root:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _is_comment(node) -> bool:

@@ -6,15 +6,20 @@ Knows Sina's markup (T1 `blkContainer` 2005–2013, T2 2014–2017, T3 2017–no
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+import lxml.html
 from dateutil import parser as dateparser
 from dateutil.tz import tzoffset
-from parsel import Selector
+from lxml import etree
+from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse, Response
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+from scrapy.selector import Selector
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+from w3lib.html import get_base_url
 
 from newscrawl.items import Article
 
@@ -47,6 +52,8 @@ _CHINESE_DATE = re.compile(
 _CMS_STAMP = re.compile(rb"published at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _LATE_META_CHARSET = re.compile(rb"<meta\b[^>]*charset[^>]*>", re.I)
 _EDITOR_PREFIX = re.compile(r"^\s*责任编辑\s*[:：]\s*")
+_METAS_WITH_CONTENT = etree.XPath("//meta[@content]")
+_ID_ONLY = re.compile(r"#(-?[_a-zA-Z][_a-zA-Z0-9-]*)")  # a CSS query of one id, nothing else
 
 
 class NotAnArticle(Exception):
@@ -65,9 +72,12 @@ def parse_article(
 
     Raises NotAnArticle with a reason when the page is not an article page.
     """
-    page = as_text(response)
-    sel = page.selector
-    title = first_text(sel, TITLE_CSS) or meta(sel, "og:title")
+    page, utf8 = _as_text(response)
+    sel = _selector_from_utf8(page) if utf8 else None
+    if sel is None:  # (not `or`: a Selector's truth value serialises the whole page)
+        sel = page.selector
+    metas = page_metas(sel)
+    title = first_text(sel, TITLE_CSS) or meta(sel, "og:title", metas)
     if not title:
         raise NotAnArticle("no-title", "no headline (h1) on the page")
     body = first(sel, BODY_CSS)
@@ -75,11 +85,11 @@ def parse_article(
         raise NotAnArticle("no-body", "no article body container on the page")
     if not (body.xpath("string()").get() or "").strip() and not body.css("img"):
         raise NotAnArticle("empty-body", "the article body is empty")
-    url = canonical_url(sel, page.url)
-    doc_id = document_id(sel, url, page.url)
+    url = canonical_url(sel, page.url, metas)
+    doc_id = document_id(sel, url, page.url, metas)
     if not doc_id:
         raise NotAnArticle("no-doc-id", "no Sina document id in the URL or the page")
-    published = publication_time(sel, page.body, listed_at)
+    published = publication_time(sel, page.body, listed_at, metas)
     if published is None:
         raise NotAnArticle("no-date", "no publication time on the page")
     return Article(
@@ -88,10 +98,10 @@ def parse_article(
         title=title,
         published=published,
         label=label,
-        body="".join(body.xpath("node()").getall()),
-        source=first_text(sel, SOURCE_CSS) or meta(sel, "article:author"),
+        body=inner_html(body),
+        source=first_text(sel, SOURCE_CSS) or meta(sel, "article:author", metas),
         editor=_EDITOR_PREFIX.sub("", first_text(sel, EDITOR_CSS)),
-        og_image=meta(sel, "og:image"),
+        og_image=meta(sel, "og:image", metas),
     )
 
 
@@ -103,6 +113,11 @@ def as_text(response: Response) -> HtmlResponse:
     a declared encoding that fails to decode yields to one that does. GB2312 and GBK are
     decoded as gb18030 (w3lib's aliases).
     """
+    return _as_text(response)[0]
+
+
+def _as_text(response: Response) -> tuple[HtmlResponse, bool]:
+    """`as_text(response)`, and whether its body was found to be valid UTF-8."""
     if not response.body.strip():
         raise NotAnArticle("empty", "the response body is empty")
     if b"\x00" in response.body[:4096]:
@@ -110,14 +125,43 @@ def as_text(response: Response) -> HtmlResponse:
     header = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
     declared = [enc for enc in (header, _meta_encoding(response.body)) if enc]
     encoding = next((enc for enc in declared if _decodes(response.body, enc)), None)
+    checked = encoding is not None
     if encoding is None:
-        encoding = "utf-8" if _decodes(response.body, "utf-8") else (declared or ["gb18030"])[0]
-    return response.replace(cls=HtmlResponse, encoding=encoding)
+        checked = _decodes(response.body, "utf-8")
+        encoding = "utf-8" if checked else (declared or ["gb18030"])[0]
+    utf8 = checked and codecs.lookup(encoding).name == "utf-8"
+    return response.replace(cls=HtmlResponse, encoding=encoding), utf8
+
+
+def _selector_from_utf8(page: HtmlResponse) -> Selector | None:
+    """`page.selector` for a page whose body is valid UTF-8, parsed from the body itself.
+
+    parsel parses `page.text` stripped and encoded back to UTF-8; for valid UTF-8 without
+    a BOM, NUL bytes or non-ASCII white space at either end, those are the body's own
+    bytes, ASCII white space stripped: the same bytes reach the same parser, without
+    decoding and re-encoding the whole page. None in the other cases (use page.selector).
+    """
+    body = page.body
+    if read_bom(body)[0] or b"\x00" in body:
+        return None
+    stripped = body.strip()
+    head = stripped[:4].decode("utf-8", "ignore")[:1]
+    tail = stripped[-4:].decode("utf-8", "ignore")[-1:]
+    if not stripped or head.isspace() or tail.isspace():
+        return None
+    # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
+    base_url = get_base_url(body[:16384].decode("utf-8", "ignore")[:4096], page.url, page.encoding)
+    root = create_root_node(
+        "", lxml.html.HTMLParser, base_url=base_url, huge_tree=True, body=stripped, encoding="utf-8"
+    )
+    return Selector(root=root, type="html")
 
 
 def first(sel: Selector, css: tuple[str, ...]) -> Selector | None:
     for query in css:
-        found = sel.css(query)
+        found = _by_id(sel, query)
+        if found is None:
+            found = sel.css(query)
         if found:
             return found[0]
     return None
@@ -126,6 +170,14 @@ def first(sel: Selector, css: tuple[str, ...]) -> Selector | None:
 def first_text(sel: Selector, css: tuple[str, ...]) -> str:
     """Collapsed text of the first non-empty match of the selectors, in order."""
     for query in css:
+        quick = _by_id(sel, query)
+        if quick is not None:
+            if not quick:
+                continue  # no element has that id
+            text = collapse(quick[0].xpath("string()").get())
+            if text:
+                return text
+            # empty: the other elements with that id, if any, as sel.css(query) lists them
         for node in sel.css(query):
             text = collapse(node.xpath("string()").get())
             if text:
@@ -133,27 +185,72 @@ def first_text(sel: Selector, css: tuple[str, ...]) -> str:
     return ""
 
 
+def _by_id(sel: Selector, query: str) -> list[Selector] | None:
+    """For a query of one `#id`, its first match (or none) from the document's ID table,
+    instead of testing every element of the page; None for other queries.
+
+    libxml2 enters each element's `id` in that table as it parses, the first of duplicates
+    winning, and so does an `<a name>`: a hit whose `id` is not the one asked for is such
+    an anchor, and the query is left to `sel.css` (None)."""
+    match = _ID_ONLY.fullmatch(query)
+    if match is None:
+        return None
+    found = sel.xpath("id($v)", v=match.group(1))
+    if found and found[0].root.get("id") != match.group(1):
+        return None
+    return found[:1]
+
+
 def collapse(text: str | None) -> str:
     """Whitespace runs (any Unicode whitespace, line breaks included) as one space, trimmed."""
     return " ".join((text or "").split())
 
 
-def meta(sel: Selector, name: str) -> str:
+def inner_html(node: Selector) -> str:
+    """The HTML inside `node`, as `"".join(node.xpath("node()").getall())` gives it (text
+    as is, each child serialised without its tail), without a Selector per child."""
+    element = node.root
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(etree.tostring(child, method="html", encoding="unicode", with_tail=False))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def meta(sel: Selector, name: str, metas: dict[str, str] | None = None) -> str:
+    """The content of the first `<meta>` whose property or name is `name`, trimmed.
+    `metas` (from `page_metas(sel)`) answers without searching the page again."""
+    if metas is not None:
+        return metas.get(name, "").strip()
     value = sel.xpath(
         "//meta[@property=$n or @name=$n]/@content", n=name
     ).get(default="")
     return value.strip()
 
 
-def canonical_url(sel: Selector, fetched_url: str) -> str:
+def page_metas(sel: Selector) -> dict[str, str]:
+    """Every `<meta>` content by property and by name, the first in the page winning: one
+    pass over the page for all the `meta()` look-ups of a parse."""
+    metas: dict[str, str] = {}
+    for element in _METAS_WITH_CONTENT(sel.root):
+        content = element.get("content")
+        for key in (element.get("property"), element.get("name")):
+            if key is not None:
+                metas.setdefault(key, content)
+    return metas
+
+
+def canonical_url(sel: Selector, fetched_url: str, metas: dict[str, str] | None = None) -> str:
     """The article's own URL: og:url, then link rel=canonical, then where it was fetched;
     without query string or fragment (tracking parameters)."""
-    for candidate in (
-        meta(sel, "og:url"),
-        sel.xpath("//link[@rel='canonical']/@href").get(default=""),
-        sel.xpath("//*[@name='moodcounter']/@url").get(default=""),
-        fetched_url,
-    ):
+
+    def candidates():  # each looked up only when the ones before it do not do
+        yield meta(sel, "og:url", metas)
+        yield sel.xpath("//link[@rel='canonical']/@href").get(default="")
+        yield sel.xpath("//*[@name='moodcounter']/@url").get(default="")
+        yield fetched_url
+
+    for candidate in candidates():
         candidate = candidate.strip()
         if candidate.lower().startswith("http%3a"):
             candidate = unquote(candidate)
@@ -176,13 +273,15 @@ def url_document_id(url: str) -> str:
     return ""
 
 
-def document_id(sel: Selector, url: str, fetched_url: str) -> str:
+def document_id(
+    sel: Selector, url: str, fetched_url: str, metas: dict[str, str] | None = None
+) -> str:
     """The Sina document id: from the article URL, else the `publishid` meta
     (`<id>` → `i<id>`; the old `p_id,t_id,d_id` triple → `p-t-d`)."""
     found = url_document_id(url) or url_document_id(fetched_url)
     if found:
         return found
-    publishid = meta(sel, "publishid")
+    publishid = meta(sel, "publishid", metas)
     if re.fullmatch(r"[0-9a-z]{14}", publishid):
         return "i" + publishid
     if re.fullmatch(r"\d+,\d+,\d+", publishid):
@@ -191,12 +290,15 @@ def document_id(sel: Selector, url: str, fetched_url: str) -> str:
 
 
 def publication_time(
-    sel: Selector, body: bytes, listed_at: datetime | None = None
+    sel: Selector,
+    body: bytes,
+    listed_at: datetime | None = None,
+    metas: dict[str, str] | None = None,
 ) -> datetime | None:
     """First publication, in UTC. In FORMAT.md's order: `weibo: article:create_at`
     (seconds), the visible date, `article:published_time` (can be a later re-publication),
     the listing's time, and last the CMS stamp of old pages."""
-    created = parse_time(meta(sel, "weibo: article:create_at"))
+    created = parse_time(meta(sel, "weibo: article:create_at", metas))
     if created:
         return created
     for query in VISIBLE_DATE_CSS:
@@ -204,7 +306,7 @@ def publication_time(
             shown = parse_time(collapse(node.xpath("string()").get()), visible=True)
             if shown:
                 return shown
-    published = parse_time(meta(sel, "article:published_time"))
+    published = parse_time(meta(sel, "article:published_time", metas))
     if published:
         return published
     if listed_at:

@@ -1,0 +1,1 @@
+"""The newscrawl benchmark (`python -m bench --help`); not part of the crawler."""
