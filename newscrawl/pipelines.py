@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,15 @@ from scrapy.exceptions import DropItem
 from newscrawl.clean import absolute_https, clean_body
 from newscrawl.exporters import SITE_AUTHOR, front_matter, render_post
 from newscrawl.stats import count_drop
+from newscrawl.store import crawl_store
 
 logger = logging.getLogger(__name__)
 
 _FIRST_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 _SAFE_DOC_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 PLACEHOLDER_IMAGES = re.compile(r"sinaimg\.cn/default/")
+FILE_MODE = 0o666 & ~os.umask(os.umask(0))  # what open() would give a new file
+STALE_SHARED_TEMP = 3600  # seconds: a temporary file this old belongs to no live worker
 
 
 class CleanBodyPipeline:
@@ -121,6 +125,12 @@ class WritePostPipeline:
 
     def open_spider(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
+        store = crawl_store(self.crawler)
+        if store is not None:
+            # A shared store (Redis) means other workers may be writing to this folder
+            # right now: only their temporary files of long ago are stale.
+            exclusive = getattr(store, "exclusive", True)
+            remove_stale_temp_files(self.output_dir, 0 if exclusive else STALE_SHARED_TEMP)
 
     def process_item(self, item: Any) -> Any:
         post = ItemAdapter(item)
@@ -132,15 +142,19 @@ class WritePostPipeline:
         except FileNotFoundError:
             previous = None
         if previous == data:
+            change = "unchanged"
             stats.inc_value("newscrawl/unchanged")
             logger.debug("Unchanged %s (%s)", path, post["url"])
         else:
+            change = "new" if previous is None else "changed"
             write_atomically(path, data)
             stats.inc_value("newscrawl/written" if previous is None else "newscrawl/changed")
             logger.info("Wrote %s (%s)", path, post["url"])
-        store = getattr(self.crawler, "state_store", None)
+        # For feeds: the sync feed exports only new and changed posts (newscrawl.feeds).
+        post["path"], post["content_hash"], post["change"] = str(path), content_hash(data), change
+        store = crawl_store(self.crawler)
         if store is not None:
-            store.record(post["doc_id"], post["url"], str(path), content_hash(data))
+            store.record(post["doc_id"], post["url"], post["path"], post["content_hash"])
         return item
 
 
@@ -148,6 +162,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that a reader (or a crash) never sees part of it."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide posts from a web server
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
@@ -156,6 +171,21 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temp_files(folder: Path, older_than: float = 0) -> None:
+    """Removes the temporary files of a crawl killed while writing (`write_atomically`).
+    Called while this crawl holds the state's lock (no other crawl of the same state can be
+    writing them), or, with a shared state, for files older than `older_than` seconds."""
+    now = time.time()
+    for stale in folder.glob(".*.md.*.tmp"):
+        try:
+            if older_than and now - stale.stat().st_mtime < older_than:
+                continue
+        except FileNotFoundError:
+            continue
+        stale.unlink(missing_ok=True)
+        logger.info("Removed %s, left by an interrupted crawl", stale)
 
 
 def content_hash(data: bytes) -> str:

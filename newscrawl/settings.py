@@ -21,6 +21,7 @@ ARTICLE_HOSTS = ["sina.com.cn", "sina.cn", "sina.com"]
 ITEM_PIPELINES = {
     "newscrawl.pipelines.CleanBodyPipeline": 100,
     "newscrawl.pipelines.HeaderImagePipeline": 200,
+    "newscrawl.images.ArticleImagesPipeline": 250,  # only with DOWNLOAD_IMAGES
     "newscrawl.pipelines.ValidatePipeline": 300,
     "newscrawl.pipelines.WritePostPipeline": 400,
 }
@@ -28,7 +29,18 @@ FEED_EXPORTERS = {"frontmatter": "newscrawl.exporters.FrontMatterItemExporter"}
 EXTENSIONS = {
     "newscrawl.store.StateStore": 100,
     "newscrawl.stats.RunSummary": 200,
+    "newscrawl.warc.WarcWriter": 300,  # only with WARC_DIR
 }
+
+# --- distributed crawls (see the README, "Scaling out") ------------------------------------
+# -s REDIS_URL=redis://host:6379/0 makes this process one worker of a crawl shared through
+# Redis: scrapy-redis's scheduler and dupefilter, and the known documents in Redis instead
+# of STATE_PATH. The add-on does nothing while REDIS_URL is empty.
+ADDONS = {"newscrawl.distributed.RedisAddon": 100}
+REDIS_URL = ""
+REDIS_STATE_KEY = "newscrawl:known"  # the HASH of known documents
+REDIS_CONNECT_TIMEOUT = 10  # seconds
+REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat before a worker counts as gone
 
 # --- politeness and resilience ---------------------------------------------------------
 USER_AGENT = (
@@ -54,3 +66,27 @@ HTTPCACHE_ENABLED = False  # -s HTTPCACHE_ENABLED=1 while developing
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# --- archiving extras (all opt-in; see the README) --------------------------------------
+# Images: -s DOWNLOAD_IMAGES=1 downloads every body image and the header image with
+# newscrawl.images.ArticleImagesPipeline (a Scrapy FilesPipeline) into FILES_STORE, and
+# points the post at the local copy: DOWNLOAD_IMAGES_URL + the stored file name.
+DOWNLOAD_IMAGES = False
+FILES_STORE = ""  # default when DOWNLOAD_IMAGES is on: OUTPUT_DIR/images
+DOWNLOAD_IMAGES_URL = "/images/"  # where the site serves FILES_STORE (Hexo: source/images/)
+DOWNLOAD_IMAGES_REFERER = "https://finance.sina.com.cn/"  # Sina's image hosts require it
+# WARC: -s WARC_DIR=dir writes every request and response of the run to
+# dir/<spider>-<start time>.warc.gz (newscrawl.warc.WarcWriter).
+WARC_DIR = ""
+# Sync feed: the item filter newscrawl.feeds.ChangedPosts, set per feed in FEEDS, exports
+# only the posts a run wrote or changed (the fields `path`, `content_hash` and `change`
+# are set by WritePostPipeline).
+
+# --- discovery: the roll API (scrapy crawl finance) and feeds (scrapy crawl feed) ------
+ROLL_API_URL = "https://feed.mix.sina.com.cn/api/roll/get"
+ROLL_PAGE_SIZE = 50  # `num`: articles per API page (Sina's own pages ask for <= 50)
+ROLL_MAX_PAGES = 50  # pages walked per channel at most, unless -a max_pages says otherwise
+# Every request carries the fixed Referer of DEFAULT_REQUEST_HEADERS (the roll API answers
+# 403 without a Sina referer): the RefererMiddleware would otherwise send the API's or the
+# feed's URL with the article requests.
+REFERRER_POLICY = "no-referrer"

@@ -24,6 +24,7 @@ from scrapy.exceptions import NotConfigured
 logger = logging.getLogger(__name__)
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS articles (
     doc_id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -43,6 +44,10 @@ class Store(Protocol):
     def known(self, doc_ids: Iterable[str]) -> set[str]: ...
 
     def record(self, doc_id: str, url: str, path: str, content_hash: str) -> None: ...
+
+    def mark(self, name: str) -> str | None: ...
+
+    def set_mark(self, name: str, value: str | None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -66,7 +71,7 @@ class SQLiteStore:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(SCHEMA)
+        self.db.executescript(SCHEMA)
 
     def known(self, doc_ids: Iterable[str]) -> set[str]:
         ids = list(dict.fromkeys(doc_ids))
@@ -87,6 +92,17 @@ class SQLiteStore:
             (doc_id, url, path, content_hash, now, now),
         )
 
+    def mark(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM marks WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_mark(self, name: str, value: str | None) -> None:
+        """A small named value kept across runs (None removes it)."""
+        if value is None:
+            self.db.execute("DELETE FROM marks WHERE name = ?", (name,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?)", (name, value))
+
     def close(self) -> None:
         self.db.close()
         self._lock.close()
@@ -106,7 +122,8 @@ def _acquire(lock_file, timeout: float) -> None:
 
 class StateStore:
     """Extension that opens the crawl's store (setting STATE_PATH, default
-    OUTPUT_DIR/.newscrawl/state.sqlite3) and closes it when the spider closes.
+    OUTPUT_DIR/.newscrawl/state.sqlite3; with REDIS_URL set, the Redis HASH REDIS_STATE_KEY
+    shared by all workers) and closes it when the spider closes.
 
     Components reach it with `crawler.get_extension(StateStore).store`. Set STATE_ENABLED
     to False to crawl without state.
@@ -133,9 +150,24 @@ class StateStore:
         return cls(crawler)
 
     def open_store(self) -> Store:
+        settings = self.crawler.settings
+        if settings.get("REDIS_URL"):  # a distributed crawl: see newscrawl.distributed
+            from newscrawl.redis_store import RedisStore
+
+            return RedisStore.from_url(
+                settings["REDIS_URL"],
+                settings.get("REDIS_STATE_KEY", ""),
+                settings.getfloat("REDIS_CONNECT_TIMEOUT", 10.0),
+            )
         return SQLiteStore(self.path, self.lock_timeout)
 
     def spider_closed(self) -> None:
         if self.store is not None:
             self.store.close()
             self.store = None
+
+
+def crawl_store(crawler: Crawler) -> Store | None:
+    """The open store of this crawl: None without state, or when another crawl holds it."""
+    extension = crawler.get_extension(StateStore)
+    return extension.store if extension else None

@@ -30,7 +30,7 @@ from newscrawl.channels import Channel
 from newscrawl.roll import Listed, ListingError, api_url, list_page_links, parse_roll
 from newscrawl.sina import BEIJING
 
-LISTING_PRIORITY = 10  # list before fetching articles, so paging goes on meanwhile
+LISTING_PRIORITY = -10  # articles before the next listing page: the queue stays short
 SKIPPED = "newscrawl/listing_skipped/"
 
 
@@ -102,7 +102,7 @@ class FinanceSpider(ArticlePageSpider):
         entries = roll.entries
         if page == 1 and not entries:
             self.logger.warning("Channel %s: the API lists nothing: %s", channel.name, response.url)
-        in_range = [e for e in entries if self.in_range(channel, e)]
+        in_range = [e for e in entries if self.in_range(e)]
         self.note_walk(channel, in_range)
         requests, known = self.listed_requests(in_range, channel.label, SKIPPED)
         yield from requests
@@ -113,21 +113,15 @@ class FinanceSpider(ArticlePageSpider):
         else:
             yield self.api_request(channel, page + 1)
 
-    def walk_back_to(self, channel: Channel) -> datetime | None:
-        """How far back this run walks `channel` whatever it knows: `since`, or further
-        back where an unfinished walk had reached."""
-        limits = [t for t in (self.since, self.resume.get(channel.name)) if t]
-        return min(limits) if limits else None
-
-    def in_range(self, channel: Channel, entry: Listed) -> bool:
-        """Listed on or after the walk-back limit (or undated, or no limit)."""
-        limit = self.walk_back_to(channel)
-        return not (limit and entry.listed_at) or entry.listed_at >= limit
+    def in_range(self, entry: Listed) -> bool:
+        """Listed on or after `since` (or undated, or no `since` given)."""
+        return not (self.since and entry.listed_at) or entry.listed_at >= self.since
 
     # --- unfinished walks ----------------------------------------------------------------
     # Before a page's articles are requested, the store notes how far back the walk has
     # listed; a run that ends normally has handled all it listed and removes the note.
-    # A note found at start means a run died: its walk is repeated down to the note.
+    # A note found at start means a run died: its walk goes on past pages of known
+    # articles down to the note.
 
     def walk_mark(self, channel: Channel) -> str:
         return f"unfinished-walk:{self.name}:{channel.name}"
@@ -168,15 +162,22 @@ class FinanceSpider(ArticlePageSpider):
             return "the API has no more"
         if total and page * self.page_size >= total:
             return f"the API holds {total} in all"
-        limit = self.walk_back_to(channel)
         if len(in_range) < len(entries):
-            return f"reached {limit:%Y-%m-%d %H:%M} UTC"
+            return f"reached {self.since:%Y-%m-%d}"
         if page >= self.max_pages:
             return f"max_pages {self.max_pages} reached"
         ids = [e.doc_id for e in entries if e.doc_id]
-        if not limit and ids and all(i in known for i in ids):
-            return "a page of known articles only"
+        if not self.since and ids and all(i in known for i in ids):
+            if self.below_unfinished_walk(channel, entries):
+                return "a page of known articles only"
         return ""
+
+    def below_unfinished_walk(self, channel: Channel, entries: list[Listed]) -> bool:
+        """Whether `entries` reach back as far as the walk a dead run left unfinished (and
+        so as far as what it may have listed without writing); True when there is none."""
+        resume = self.resume.get(channel.name)
+        times = [e.listed_at for e in entries if e.listed_at]
+        return resume is None or not times or min(times) <= resume
 
     def api_failed(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ the local roll API of tests/test_finance.py."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -150,13 +151,28 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
     site.delay = 0.01
     slow = {**FAST, "CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
             "REDIS_WORKER_TIMEOUT": 2}
-    victim = start_crawl(site, out, channels, REDIS_URL=redis_url, **slow)
+    # Every 20th page hangs until released; the victim is killed once it holds one of
+    # them, so it surely dies with work taken but not written.
+    site.hung = {s.doc_id for s in stories[::20]}
+    victim = start_crawl(site, out, channels, REDIS_URL=redis_url, USER_AGENT="victim", **slow)
     other = start_crawl(site, out, channels, REDIS_URL=redis_url, **slow)
+
+    def victim_holds_a_hung_page() -> bool:
+        taken = (
+            re.search(r"doc-(i\w{14})", path)
+            for path, headers in list(site.server.received)
+            if headers.get("User-Agent") == "victim"
+        )
+        return any(found and found.group(1) in site.hung for found in taken)
+
     deadline = time.monotonic() + 120
-    while len(list(out.glob("*.md"))) < 150 and time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (
+        len(list(out.glob("*.md"))) >= 150 and victim_holds_a_hung_page()
+    ):
         time.sleep(0.02)
     victim.kill()  # SIGKILL: its taken requests are in the dupefilter, not written
     victim.communicate(timeout=30)
+    site.released.set()
     survivor = finish(other)
     assert survivor.returncode == 0, survivor.stderr[-3000:]
     before = posts(out)
