@@ -324,15 +324,15 @@ def parse_time(text: str, visible: bool = False) -> datetime | None:
     text = text.replace("\xa0", " ").strip()
     if not text:
         return None
-    match = _CHINESE_DATE.search(text)
-    if match:
+    if visible:
+        match = _CHINESE_DATE.search(text)
+        if not match:
+            return None
         y, mo, d, h, mi, s = (int(g or 0) for g in match.groups())
         try:
             moment = datetime(y, mo, d, h, mi, s, tzinfo=BEIJING)
         except ValueError:
             return None
-    elif visible:
-        return None
     else:
         try:
             moment = dateparser.parse(text)

@@ -18,7 +18,6 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from dateutil import parser as dateparser
 from lxml import etree
 from parsel import Selector
 from scrapy.http import Request, Response
@@ -26,7 +25,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.articles import ArticlePageSpider, BadArgument, failure_cause, parse_flag
 from newscrawl.roll import Listed, ListingError
-from newscrawl.sina import BEIJING, url_document_id
+from newscrawl.sina import BEIJING, parse_time, url_document_id
 
 SKIPPED = "newscrawl/feed_skipped/"
 
@@ -123,15 +122,10 @@ def listed(link: str, when: str | None, title: str | None) -> Listed:
 
 def feed_time(text: str) -> datetime | None:
     """RFC 822 (RSS) or ISO 8601 (Atom) as UTC; a time without zone is Beijing time."""
-    if not text:
-        return None
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
-        try:
-            moment = dateparser.parse(text)
-        except (ValueError, OverflowError):
-            return None
+        return parse_time(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BEIJING)
     return moment.astimezone(UTC)

@@ -145,6 +145,8 @@ def test_meta_dates():
     assert parse_time("2016-05-25T10:10:19+08:00") == datetime(2016, 5, 25, 2, 10, 19, tzinfo=UTC)
     assert parse_time("2005-08-26 05:39:00") == datetime(2005, 8, 25, 21, 39, tzinfo=UTC)
     assert parse_time("not a date") is None
+    # a stated zone is honoured even when date and time are separated by a space
+    assert parse_time("2016-05-25 10:10:19+00:00") == datetime(2016, 5, 25, 10, 10, 19, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
