@@ -9,6 +9,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -111,8 +112,19 @@ def test_two_workers_share_the_work_and_fetch_each_article_once(
 ) -> None:
     out = tmp_path / "out"
     channels, stories = thousand(site, tmp_path)
-    site.delay = 0.002  # so that neither worker can do it all before the other starts
-    workers = [start_crawl(site, out, channels, REDIS_URL=redis_url, **FAST) for _ in range(2)]
+    # Article pages wait until both workers have asked for the listing, so that neither
+    # can do it all before the other has started.
+    site.gate = threading.Event()
+    workers = [
+        start_crawl(site, out, channels, REDIS_URL=redis_url, USER_AGENT=f"worker-{n}", **FAST)
+        for n in range(2)
+    ]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(
+        {headers.get("User-Agent") for _, headers in list(site.server.received)}
+    ) < 2:
+        time.sleep(0.02)
+    site.gate.set()
     results = [finish(w) for w in workers]
     for result in results:
         assert result.returncode == 0, result.stderr[-3000:]
