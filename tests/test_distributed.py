@@ -116,7 +116,8 @@ def test_two_workers_share_the_work_and_fetch_each_article_once(
     # can do it all before the other has started.
     site.gate = threading.Event()
     workers = [
-        start_crawl(site, out, channels, REDIS_URL=redis_url, USER_AGENT=f"worker-{n}", **FAST)
+        start_crawl(site, out, channels, REDIS_URL=redis_url, USER_AGENT=f"worker-{n}",
+                    DOWNLOAD_TIMEOUT=120, **FAST)
         for n in range(2)
     ]
     deadline = time.monotonic() + 60
