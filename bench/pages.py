@@ -156,7 +156,6 @@ def check_page(data: bytes, url: str) -> tuple[str, str] | None:
     """(doc id, encoding) when the page goes through parse, clean and validation, else None."""
     from scrapy.http import Response
 
-    from newscrawl.clean import clean_body
     from newscrawl.exporters import front_matter, render_post
     from newscrawl.pipelines import header_image
     from newscrawl.sina import NotAnArticle, as_text, parse_article
@@ -167,7 +166,6 @@ def check_page(data: bytes, url: str) -> tuple[str, str] | None:
         encoding = as_text(response).encoding
     except NotAnArticle:
         return None
-    article.body = clean_body(article.body, article.url)
     if not re.sub(r"<[^>]*>|\s", "", article.body):
         return None
     article.headimg = header_image(article.body, article.og_image)

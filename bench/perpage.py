@@ -1,8 +1,8 @@
 """Figure 2: what one page costs in process, against a bare lxml parse of the same bytes.
 
 `process` is the chain a page goes through in a crawl: `parse_article` (the spider's
-callback), then the pipelines' work: clean the body, pick the header image, validate the
-front matter by reading it back, render the post's bytes for the file.
+callback, which cleans the body too), then the pipelines' work: pick the header image,
+validate the front matter by reading it back, render the post's bytes for the file.
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ LABEL = "新浪财经－国內"
 
 
 def process(data: bytes, url: str, content_type: str = "") -> bytes:
-    from newscrawl.clean import clean_body
     from newscrawl.exporters import front_matter, render_post
     from newscrawl.pipelines import header_image
     from newscrawl.sina import parse_article
 
     headers = {"Content-Type": content_type} if content_type else {}
     article = parse_article(HtmlResponse(url, body=data, headers=headers), LABEL)
-    article.body = clean_body(article.body, article.url)
     article.headimg = header_image(article.body, article.og_image)
     front_matter(render_post(article))  # ValidatePipeline
     return render_post(article).encode("utf-8")  # WritePostPipeline

@@ -12,10 +12,9 @@ from urllib.parse import urljoin
 
 import lxml.html
 import nh3
-from cssselect import HTMLTranslator
-from cssselect import parse as parse_css
-from cssselect import parser as css_tree
 from lxml import etree
+
+from newscrawl.css import SelectorSet, compile_selector, select, xpath_of
 
 # Elements removed with everything inside them (CSS selectors).
 NOISE_SELECTORS: tuple[str, ...] = (
@@ -72,42 +71,18 @@ _WRAPPERS = frozenset({
     "div", "p", "span", "font", "section", "strong", "b", "em", "i", "u", "center", "a",
     "li", "ul", "ol", "blockquote", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6",
 })
-_CONTENT_XPATH = etree.XPath(".//img | .//table | .//hr")
+_CONTENT_XPATH = etree.XPath("descendant::img | descendant::table | descendant::hr")
+_STRING = etree.XPath("string()")
 
-
-def _matching_any(selectors: tuple[str, ...]) -> etree.XPath:
-    """Every element matching any of the CSS `selectors`, in document order, as the union
-    of their XPath translations gives them; the simple selectors (no combinator) are tested
-    in one walk of the tree, as boolean conditions, rather than one walk each, and when
-    each of them needs an attribute, elements without any are passed over at once."""
-    translator = HTMLTranslator()
-    conditions, paths, need_attribute = [], [], True
-    for selector in parse_css(",".join(selectors)):
-        expr = translator.xpath(selector.parsed_tree)
-        if expr.path or selector.pseudo_element:
-            paths.append(translator.selector_to_xpath(selector))
-            continue
-        tests = [] if expr.element == "*" else [f"self::{expr.element}"]
-        tests += [f"({expr.condition})"] if expr.condition else []
-        conditions.append(" and ".join(tests) or "true()")
-        need_attribute = need_attribute and _needs_attribute(selector.parsed_tree)
-    if conditions:
-        some = "[@*]" if need_attribute else ""
-        paths.insert(0, f"descendant-or-self::*{some}[{' or '.join(f'({c})' for c in conditions)}]")
-    return etree.XPath(" | ".join(paths))
-
-
-def _needs_attribute(tree) -> bool:
-    """Whether a compound CSS selector matches only elements that have some attribute."""
-    if isinstance(tree, (css_tree.Class, css_tree.Hash)):
-        return True
-    if isinstance(tree, css_tree.Attrib) and tree.operator != "!=":
-        return True
-    base = getattr(tree, "selector", None)  # what a class, id, attribute or pseudo adds to
-    return base is not None and _needs_attribute(base)
-
-
-_NOISE_XPATH = _matching_any(NOISE_SELECTORS)
+# The noise selectors tested in Python (newscrawl.css), the few outside its subset in XPath.
+_NOISE = [compile_selector(css) for css in NOISE_SELECTORS]
+_NOISE_MATCHED = SelectorSet(selector for selector in _NOISE if selector is not None)
+_NOISE_UNMATCHED = [css for css, s in zip(NOISE_SELECTORS, _NOISE, strict=True) if s is None]
+_NOISE_XPATH = (
+    etree.XPath(" | ".join(xpath_of(css).path for css in _NOISE_UNMATCHED))
+    if _NOISE_UNMATCHED
+    else None
+)
 _SANITIZER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(DROPPED_TAGS) - {"svg", "math"},
@@ -120,25 +95,37 @@ _SANITIZER = nh3.Cleaner(
 
 
 def clean_body(html: str, base_url: str = "") -> str:
-    """The post body for `html`: noise removed, images fixed, sanitized, braces escaped,
-    one right-trimmed line per source line and no blank lines."""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    """The post body for an HTML fragment (see `clean_element`)."""
+    return clean_element(lxml.html.fragment_fromstring(html, create_parent="div"), base_url)
+
+
+def clean_element(root: etree._Element, base_url: str = "") -> str:
+    """The post body for the content of `root`: noise removed, images fixed, sanitized,
+    braces escaped, one right-trimmed line per source line and no blank lines.
+
+    `root` is changed in place: a page's own body container can be cleaned where it was
+    parsed, without serialising its content and parsing it again."""
     remove_comment_regions(root)
     remove_noise(root)
     fix_images(root, base_url)
     absolutize_links(root, base_url)
     remove_empty_wrappers(root)
     inner = (root.text or "") + "".join(
-        lxml.html.tostring(child, encoding="unicode") for child in root
+        etree.tostring(child, method="html", encoding="unicode") for child in root
     )
     return tidy_lines(escape_braces(_SANITIZER.clean(inner)))
 
 
-def remove_comment_regions(root: lxml.html.HtmlElement) -> None:
-    """Remove each noise slot delimited by a pair of marker comments, then every comment."""
-    comments = list(root.iter(etree.Comment))  # one walk; removals only ever take some away
+def remove_comment_regions(root: etree._Element) -> None:
+    """Remove each noise slot delimited by a pair of marker comments. (Comments themselves
+    never reach a post: the sanitizer strips them.)"""
+    marked = [
+        c
+        for c in root.iter(etree.Comment)
+        if any(marker in (c.text or "") for marker in NOISE_COMMENT_REGIONS)
+    ]
     for marker in NOISE_COMMENT_REGIONS:
-        holding = [c for c in comments if marker in (c.text or "") and _under(c, root)]
+        holding = [c for c in marked if marker in (c.text or "") and _under(c, root)]
         for parent in {c.getparent() for c in holding}:
             marks = [c for c in parent if _is_comment(c) and marker in (c.text or "")]
             if len(marks) < 2:
@@ -146,27 +133,24 @@ def remove_comment_regions(root: lxml.html.HtmlElement) -> None:
             first, last = parent.index(marks[0]), parent.index(marks[-1])
             for node in list(parent)[first + 1:last]:
                 _remove(node)
-    for comment in comments:
-        if _under(comment, root):
-            _remove(comment)
 
 
-def remove_noise(root: lxml.html.HtmlElement) -> None:
+def remove_noise(root: etree._Element) -> None:
     """Remove the noise blocks of NOISE_SELECTORS and the tags of DROPPED_TAGS."""
-    for el in _NOISE_XPATH(root):
-        if el is not root and el.getparent() is not None:
+    noise = select(root, _NOISE_MATCHED) + (_NOISE_XPATH(root) if _NOISE_XPATH else [])
+    for el in noise:
+        if el is not root:
             _remove(el)
-    for el in root.iter(*DROPPED_TAGS):
-        if el.getparent() is not None:
-            _remove(el)
-    for el in root.iter("img"):
+    for el in list(root.iter(*DROPPED_TAGS)):
+        _remove(el)
+    for el in list(root.iter("img")):
         if NOISE_IMAGE_SRC.search(_image_src(el)) or (el.get("width"), el.get("height")) == (
             "1", "1"
         ):
             _remove(el)
 
 
-def fix_images(root: lxml.html.HtmlElement, base_url: str) -> None:
+def fix_images(root: etree._Element, base_url: str) -> None:
     """Promote lazy `data-src` to `src` and make every src absolute `https://`; drop an
     image whose address cannot be made absolute."""
     for img in list(root.iter("img")):
@@ -179,24 +163,24 @@ def fix_images(root: lxml.html.HtmlElement, base_url: str) -> None:
         img.set("src", src)
 
 
-def absolutize_links(root: lxml.html.HtmlElement, base_url: str) -> None:
+def absolutize_links(root: etree._Element, base_url: str) -> None:
     """Make relative links absolute against the article's own URL; a link to a script
     (`javascript:`, any letter case) becomes its plain text."""
     resolvable = base_url.startswith(("http://", "https://"))
     for a in list(root.iter("a")):
         href = (a.get("href") or "").strip()
         if href.lower().startswith("javascript:"):
-            a.drop_tag()
+            _unwrap(a)
         elif resolvable and href and not href.startswith("#"):
             a.set("href", urljoin(base_url, href))
 
 
-def remove_empty_wrappers(root: lxml.html.HtmlElement) -> None:
+def remove_empty_wrappers(root: etree._Element) -> None:
     """Remove wrappers left with neither text nor an image or table, innermost first."""
     for el in reversed(list(root.iter(*_WRAPPERS))):
-        if el is root or el.getparent() is None:
-            continue
-        if not el.text_content().strip() and not _CONTENT_XPATH(el):
+        if el is root or el.getparent() is None or (el.text and not el.text.isspace()):
+            continue  # (text of its own: not empty, found without reading the subtree)
+        if not _STRING(el).strip() and not _CONTENT_XPATH(el):
             _remove(el)
 
 
@@ -224,7 +208,7 @@ def absolute_https(url: str, base_url: str = "") -> str:
     return url if url.startswith("https://") else ""
 
 
-def _image_src(img: lxml.html.HtmlElement) -> str:
+def _image_src(img: etree._Element) -> str:
     for name in ("data-src", "data-original", "original", "src"):
         value = (img.get(name) or "").strip()
         if value and not value.startswith("data:"):
@@ -232,7 +216,7 @@ def _image_src(img: lxml.html.HtmlElement) -> str:
     return ""
 
 
-def _under(node, root: lxml.html.HtmlElement) -> bool:
+def _under(node, root: etree._Element) -> bool:
     """Whether `node` is still in the tree of `root` (not removed, nor inside a removed
     element)."""
     while node is not None:
@@ -240,6 +224,23 @@ def _under(node, root: lxml.html.HtmlElement) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+def _unwrap(element: etree._Element) -> None:
+    """Replace `element` by its content (text, children and tail), as lxml.html's
+    `drop_tag` does, for any lxml element."""
+    parent, previous = element.getparent(), element.getprevious()
+    if parent is None:
+        return
+    for text in (element.text, None if len(element) else element.tail):
+        if text and previous is not None:
+            previous.tail = (previous.tail or "") + text
+        elif text:
+            parent.text = (parent.text or "") + text
+    if len(element) and element.tail:
+        element[-1].tail = (element[-1].tail or "") + element.tail
+    index = parent.index(element)
+    parent[index:index + 1] = list(element)
 
 
 def _is_comment(node) -> bool:

@@ -13,10 +13,10 @@ def iso_utc(moment: datetime) -> str:
 
 @dataclass
 class Article:
-    """One Sina article, as parsed from its page and then cleaned by the pipelines.
+    """One Sina article, as parsed from its page.
 
-    `body` holds the inner HTML of the page's body container; the cleaning pipeline
-    replaces it with the cleaned body. `headimg` is chosen by a pipeline too. `path`,
+    `body` holds the cleaned body of the post (newscrawl.clean). `headimg` is chosen by a
+    pipeline. `path`,
     `content_hash` (SHA-256 of the post file) and `change` (`new`, `changed`, `unchanged`)
     are set by the write pipeline, for feeds (see newscrawl.feeds).
     """

@@ -1,5 +1,6 @@
-"""From a parsed article to a post on disk: clean the body, pick the header image,
-validate, write. Each step drops what it cannot handle with a reason and a stats count."""
+"""From a parsed article (its body already cleaned, see newscrawl.sina) to a post on disk:
+pick the header image, validate, write. Each step drops what it cannot handle with a reason
+and a stats count."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawl.clean import absolute_https, clean_body
+from newscrawl.clean import absolute_https
 from newscrawl.exporters import SITE_AUTHOR, front_matter, render_post
 from newscrawl.stats import count_drop
 from newscrawl.store import crawl_store
@@ -29,24 +30,6 @@ _SAFE_DOC_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 PLACEHOLDER_IMAGES = re.compile(r"sinaimg\.cn/default/")
 FILE_MODE = 0o666 & ~os.umask(os.umask(0))  # what open() would give a new file
 STALE_SHARED_TEMP = 3600  # seconds: a temporary file this old belongs to no live worker
-
-
-class CleanBodyPipeline:
-    """Replaces the raw body HTML with the cleaned body (see newscrawl.clean)."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CleanBodyPipeline:
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        post = ItemAdapter(item)
-        post["body"] = clean_body(post["body"], post["url"])
-        if not re.sub(r"<[^>]*>|\s", "", post["body"]) and "<img" not in post["body"]:
-            raise drop(self.crawler, "empty-body", post, "nothing is left of the body")
-        return item
 
 
 class HeaderImagePipeline:

@@ -19,7 +19,6 @@ HEADIMG_DEFAULT = ""
 ARTICLE_HOSTS = ["sina.com.cn", "sina.cn", "sina.com"]
 
 ITEM_PIPELINES = {
-    "newscrawl.pipelines.CleanBodyPipeline": 100,
     "newscrawl.pipelines.HeaderImagePipeline": 200,
     "newscrawl.images.ArticleImagesPipeline": 250,  # only with DOWNLOAD_IMAGES
     "newscrawl.pipelines.ValidatePipeline": 300,

@@ -1,7 +1,8 @@
 """Sina article pages: from a response to an `Article`, for every template since 2005.
 
 Knows Sina's markup (T1 `blkContainer` 2005–2013, T2 2014–2017, T3 2017–now, T4 mobile,
-财经头条 and 看点), its encodings, ids and dates; knows nothing about cleaning or files.
+财经头条 and 看点), its encodings, ids and dates; the body is cleaned (newscrawl.clean)
+where it was parsed, and the article comes out ready for a post.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import lxml.html
 from dateutil import parser as dateparser
 from dateutil.tz import tzoffset
 from lxml import etree
 from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse, Response
-from scrapy.selector import Selector
+from scrapy.utils.response import get_base_url
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
-from w3lib.html import get_base_url
+from w3lib.html import get_base_url as w3lib_base_url
 
+from newscrawl.clean import clean_element
+from newscrawl.css import PageIndex
 from newscrawl.items import Article
 
 BEIJING = tzoffset("CST", 8 * 3600)  # Sina states Beijing time; China has no daylight saving
@@ -52,8 +54,10 @@ _CHINESE_DATE = re.compile(
 _CMS_STAMP = re.compile(rb"published at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _LATE_META_CHARSET = re.compile(rb"<meta\b[^>]*charset[^>]*>", re.I)
 _EDITOR_PREFIX = re.compile(r"^\s*责任编辑\s*[:：]\s*")
-_METAS_WITH_CONTENT = etree.XPath("//meta[@content]")
-_ID_ONLY = re.compile(r"#(-?[_a-zA-Z][_a-zA-Z0-9-]*)")  # a CSS query of one id, nothing else
+_TAGS_OR_SPACE = re.compile(r"<[^>]*>|\s")
+_CANONICAL_LINK = etree.XPath("//link[@rel='canonical']/@href")
+_MOODCOUNTER_URL = etree.XPath("//*[@name='moodcounter']/@url")
+_STRING = etree.XPath("string()")
 
 
 class NotAnArticle(Exception):
@@ -73,36 +77,48 @@ def parse_article(
     Raises NotAnArticle with a reason when the page is not an article page.
     """
     page, utf8 = _as_text(response)
-    sel = _selector_from_utf8(page) if utf8 else None
-    if sel is None:  # (not `or`: a Selector's truth value serialises the whole page)
-        sel = page.selector
-    metas = page_metas(sel)
-    title = first_text(sel, TITLE_CSS) or meta(sel, "og:title", metas)
+    root = page_root(page, utf8)
+    index = PageIndex(root, page.body if _ascii_compatible(page.encoding) else None)
+    metas = page_metas(root)
+    title = first_text(index, TITLE_CSS) or meta(metas, "og:title")
     if not title:
         raise NotAnArticle("no-title", "no headline (h1) on the page")
-    body = first(sel, BODY_CSS)
+    body = first(index, BODY_CSS)
     if body is None:
         raise NotAnArticle("no-body", "no article body container on the page")
-    if not (body.xpath("string()").get() or "").strip() and not body.css("img"):
+    if not text_of(body).strip() and next(body.iter("img"), None) is None:
         raise NotAnArticle("empty-body", "the article body is empty")
-    url = canonical_url(sel, page.url, metas)
-    doc_id = document_id(sel, url, page.url, metas)
+    url = canonical_url(root, page.url, metas)
+    doc_id = document_id(url, page.url, metas)
     if not doc_id:
         raise NotAnArticle("no-doc-id", "no Sina document id in the URL or the page")
-    published = publication_time(sel, page.body, listed_at, metas)
+    published = publication_time(index, page.body, listed_at, metas)
     if published is None:
         raise NotAnArticle("no-date", "no publication time on the page")
+    source = first_text(index, SOURCE_CSS) or meta(metas, "article:author")
+    editor = _EDITOR_PREFIX.sub("", first_text(index, EDITOR_CSS))
+    cleaned = clean_element(body, url)  # last: it changes the page's tree
+    if not _TAGS_OR_SPACE.sub("", cleaned) and "<img" not in cleaned:
+        raise NotAnArticle("empty-body", "nothing is left of the body once cleaned")
     return Article(
         doc_id=doc_id,
         url=url,
         title=title,
         published=published,
         label=label,
-        body=inner_html(body),
-        source=first_text(sel, SOURCE_CSS) or meta(sel, "article:author", metas),
-        editor=_EDITOR_PREFIX.sub("", first_text(sel, EDITOR_CSS)),
-        og_image=meta(sel, "og:image", metas),
+        body=cleaned,
+        source=source,
+        editor=editor,
+        og_image=meta(metas, "og:image"),
     )
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ASCII text reads the same in `encoding` (UTF-8, GBK, Big5, ...; not UTF-16)."""
+    try:
+        return "<a class=x>".encode(encoding) == b"<a class=x>"
+    except LookupError:
+        return False
 
 
 def as_text(response: Response) -> HtmlResponse:
@@ -133,14 +149,26 @@ def _as_text(response: Response) -> tuple[HtmlResponse, bool]:
     return response.replace(cls=HtmlResponse, encoding=encoding), utf8
 
 
-def _selector_from_utf8(page: HtmlResponse) -> Selector | None:
-    """`page.selector` for a page whose body is valid UTF-8, parsed from the body itself.
+def page_root(page: HtmlResponse, utf8: bool = False) -> etree._Element:
+    """The root of the page's tree, as `page.selector` has it, with two savings that count
+    at hundreds of pages a second: lxml's plain HTML parser (lxml.html's calls back into
+    Python for every element handed out), and, for a body known to be valid UTF-8
+    (`utf8`), the body's own bytes instead of the page decoded and encoded back."""
+    body = _utf8_body(page) if utf8 else None
+    if body is None:
+        root = create_root_node(page.text, etree.HTMLParser, base_url=get_base_url(page))
+    else:
+        # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
+        head = body[:16384].decode("utf-8", "ignore")[:4096]
+        base_url = w3lib_base_url(head, page.url, page.encoding)
+        root = create_root_node("", etree.HTMLParser, base_url=base_url, body=body)
+    return root
 
-    parsel parses `page.text` stripped and encoded back to UTF-8; for valid UTF-8 without
-    a BOM, NUL bytes or non-ASCII white space at either end, those are the body's own
-    bytes, ASCII white space stripped: the same bytes reach the same parser, without
-    decoding and re-encoding the whole page. None in the other cases (use page.selector).
-    """
+
+def _utf8_body(page: HtmlResponse) -> bytes | None:
+    """The bytes parsel would parse for a page whose body is valid UTF-8: `page.text`
+    stripped and encoded back. Without a BOM, NUL bytes or non-ASCII white space at either
+    end, those are the body's own bytes, ASCII white space stripped; else None."""
     body = page.body
     if read_bom(body)[0] or b"\x00" in body:
         return None
@@ -149,56 +177,27 @@ def _selector_from_utf8(page: HtmlResponse) -> Selector | None:
     tail = stripped[-4:].decode("utf-8", "ignore")[-1:]
     if not stripped or head.isspace() or tail.isspace():
         return None
-    # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
-    base_url = get_base_url(body[:16384].decode("utf-8", "ignore")[:4096], page.url, page.encoding)
-    root = create_root_node(
-        "", lxml.html.HTMLParser, base_url=base_url, huge_tree=True, body=stripped, encoding="utf-8"
-    )
-    return Selector(root=root, type="html")
+    return stripped
 
 
-def first(sel: Selector, css: tuple[str, ...]) -> Selector | None:
-    for query in css:
-        found = _by_id(sel, query)
-        if found is None:
-            found = sel.css(query)
-        if found:
-            return found[0]
-    return None
+def first(index: PageIndex, css: tuple[str, ...]) -> etree._Element | None:
+    """The first element matching the first of the selectors that matches any."""
+    return next((element for query in css for element in index.find(query)), None)
 
 
-def first_text(sel: Selector, css: tuple[str, ...]) -> str:
+def first_text(index: PageIndex, css: tuple[str, ...]) -> str:
     """Collapsed text of the first non-empty match of the selectors, in order."""
     for query in css:
-        quick = _by_id(sel, query)
-        if quick is not None:
-            if not quick:
-                continue  # no element has that id
-            text = collapse(quick[0].xpath("string()").get())
-            if text:
-                return text
-            # empty: the other elements with that id, if any, as sel.css(query) lists them
-        for node in sel.css(query):
-            text = collapse(node.xpath("string()").get())
+        for element in index.find(query):
+            text = collapse(text_of(element))
             if text:
                 return text
     return ""
 
 
-def _by_id(sel: Selector, query: str) -> list[Selector] | None:
-    """For a query of one `#id`, its first match (or none) from the document's ID table,
-    instead of testing every element of the page; None for other queries.
-
-    libxml2 enters each element's `id` in that table as it parses, the first of duplicates
-    winning, and so does an `<a name>`: a hit whose `id` is not the one asked for is such
-    an anchor, and the query is left to `sel.css` (None)."""
-    match = _ID_ONLY.fullmatch(query)
-    if match is None:
-        return None
-    found = sel.xpath("id($v)", v=match.group(1))
-    if found and found[0].root.get("id") != match.group(1):
-        return None
-    return found[:1]
+def text_of(element: etree._Element) -> str:
+    """The element's text content (XPath `string()`: comments left out)."""
+    return _STRING(element)
 
 
 def collapse(text: str | None) -> str:
@@ -206,48 +205,33 @@ def collapse(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def inner_html(node: Selector) -> str:
-    """The HTML inside `node`, as `"".join(node.xpath("node()").getall())` gives it (text
-    as is, each child serialised without its tail), without a Selector per child."""
-    element = node.root
-    parts = [element.text or ""]
-    for child in element:
-        parts.append(etree.tostring(child, method="html", encoding="unicode", with_tail=False))
-        parts.append(child.tail or "")
-    return "".join(parts)
+def meta(metas: dict[str, str], name: str) -> str:
+    """The content of the first `<meta>` whose property or name is `name`, trimmed."""
+    return metas.get(name, "").strip()
 
 
-def meta(sel: Selector, name: str, metas: dict[str, str] | None = None) -> str:
-    """The content of the first `<meta>` whose property or name is `name`, trimmed.
-    `metas` (from `page_metas(sel)`) answers without searching the page again."""
-    if metas is not None:
-        return metas.get(name, "").strip()
-    value = sel.xpath(
-        "//meta[@property=$n or @name=$n]/@content", n=name
-    ).get(default="")
-    return value.strip()
-
-
-def page_metas(sel: Selector) -> dict[str, str]:
+def page_metas(root: etree._Element) -> dict[str, str]:
     """Every `<meta>` content by property and by name, the first in the page winning: one
-    pass over the page for all the `meta()` look-ups of a parse."""
+    walk of the page for all the `meta()` look-ups of a parse."""
     metas: dict[str, str] = {}
-    for element in _METAS_WITH_CONTENT(sel.root):
+    for element in root.iter("meta"):
         content = element.get("content")
+        if content is None:
+            continue
         for key in (element.get("property"), element.get("name")):
             if key is not None:
                 metas.setdefault(key, content)
     return metas
 
 
-def canonical_url(sel: Selector, fetched_url: str, metas: dict[str, str] | None = None) -> str:
+def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str]) -> str:
     """The article's own URL: og:url, then link rel=canonical, then where it was fetched;
     without query string or fragment (tracking parameters)."""
 
     def candidates():  # each looked up only when the ones before it do not do
-        yield meta(sel, "og:url", metas)
-        yield sel.xpath("//link[@rel='canonical']/@href").get(default="")
-        yield sel.xpath("//*[@name='moodcounter']/@url").get(default="")
+        yield meta(metas, "og:url")
+        yield next(iter(_CANONICAL_LINK(root)), "")
+        yield next(iter(_MOODCOUNTER_URL(root)), "")
         yield fetched_url
 
     for candidate in candidates():
@@ -273,15 +257,13 @@ def url_document_id(url: str) -> str:
     return ""
 
 
-def document_id(
-    sel: Selector, url: str, fetched_url: str, metas: dict[str, str] | None = None
-) -> str:
+def document_id(url: str, fetched_url: str, metas: dict[str, str]) -> str:
     """The Sina document id: from the article URL, else the `publishid` meta
     (`<id>` → `i<id>`; the old `p_id,t_id,d_id` triple → `p-t-d`)."""
     found = url_document_id(url) or url_document_id(fetched_url)
     if found:
         return found
-    publishid = meta(sel, "publishid", metas)
+    publishid = meta(metas, "publishid")
     if re.fullmatch(r"[0-9a-z]{14}", publishid):
         return "i" + publishid
     if re.fullmatch(r"\d+,\d+,\d+", publishid):
@@ -290,23 +272,23 @@ def document_id(
 
 
 def publication_time(
-    sel: Selector,
+    index: PageIndex,
     body: bytes,
-    listed_at: datetime | None = None,
-    metas: dict[str, str] | None = None,
+    listed_at: datetime | None,
+    metas: dict[str, str],
 ) -> datetime | None:
     """First publication, in UTC. In FORMAT.md's order: `weibo: article:create_at`
     (seconds), the visible date, `article:published_time` (can be a later re-publication),
     the listing's time, and last the CMS stamp of old pages."""
-    created = parse_time(meta(sel, "weibo: article:create_at", metas))
+    created = parse_time(meta(metas, "weibo: article:create_at"))
     if created:
         return created
     for query in VISIBLE_DATE_CSS:
-        for node in sel.css(query):
-            shown = parse_time(collapse(node.xpath("string()").get()), visible=True)
+        for element in index.find(query):
+            shown = parse_time(collapse(text_of(element)), visible=True)
             if shown:
                 return shown
-    published = parse_time(meta(sel, "article:published_time", metas))
+    published = parse_time(meta(metas, "article:published_time"))
     if published:
         return published
     if listed_at:
