@@ -119,19 +119,18 @@ def clean_element(root: etree._Element, base_url: str = "") -> str:
 def remove_comment_regions(root: etree._Element) -> None:
     """Remove each noise slot delimited by a pair of marker comments. (Comments themselves
     never reach a post: the sanitizer strips them.)"""
-    marked = [
-        c
-        for c in root.iter(etree.Comment)
-        if any(marker in (c.text or "") for marker in NOISE_COMMENT_REGIONS)
-    ]
-    for marker in NOISE_COMMENT_REGIONS:
-        holding = [c for c in marked if marker in (c.text or "") and _under(c, root)]
-        for parent in {c.getparent() for c in holding}:
-            marks = [c for c in parent if _is_comment(c) and marker in (c.text or "")]
-            if len(marks) < 2:
+    slots: dict[str, dict[etree._Element, list[etree._Element]]] = {}
+    for comment in root.iter(etree.Comment):  # in document order
+        for marker in NOISE_COMMENT_REGIONS:
+            if marker in (comment.text or ""):
+                slots.setdefault(marker, {}).setdefault(comment.getparent(), []).append(comment)
+    for marker in NOISE_COMMENT_REGIONS:  # (a slot may hold another marker's comments)
+        for parent, comments in slots.get(marker, {}).items():
+            marks = [c for c in comments if c.getparent() is parent]
+            if len(marks) < 2 or not _under(parent, root):
                 continue
             first, last = parent.index(marks[0]), parent.index(marks[-1])
-            for node in list(parent)[first + 1:last]:
+            for node in parent[first + 1:last]:
                 _remove(node)
 
 

@@ -236,10 +236,26 @@ class PageIndex:
     then, which Sina's pages never do.
     """
 
-    def __init__(self, root: etree._Element, raw: bytes | None = None) -> None:
+    def __init__(
+        self, root: etree._Element, raw: bytes | None = None, tags: Iterable[str] = ()
+    ) -> None:
         self.root = root
         self.raw = raw
+        self.tags = frozenset(tags)
         self._having: dict[tuple[str, str], list[etree._Element]] = {}
+        self._by_tag: dict[str, list[etree._Element]] | None = None
+
+    def elements(self, tag: str) -> list[etree._Element]:
+        """The elements named `tag`. Those of `tags` are all gathered in a single walk of
+        the page, the first time any of them is asked for: each walk of a page that no
+        longer fits in the processor's caches costs tens of microseconds."""
+        if tag not in self.tags:
+            return list(self.root.iter(tag))
+        if self._by_tag is None:
+            self._by_tag = {name: [] for name in self.tags}
+            for element in self.root.iter(*self.tags):
+                self._by_tag[element.tag].append(element)
+        return self._by_tag[tag]
 
     def find(self, css: str) -> Iterator[etree._Element]:
         selector = compile_selector(css)
@@ -258,7 +274,7 @@ class PageIndex:
         if wanted_id is not None:
             yield from self._by_id(wanted_id)
         elif subject.tag is not None:
-            yield from self.root.iter(subject.tag)
+            yield from self.elements(subject.tag)
         elif selector.context and selector.context[-1][0].tests:
             # `.date-source .date`: the subtrees of the leftmost part's elements
             for outer in self._having_test(selector.context[-1][0].tests[0]):

@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.clean import absolute_https
-from newscrawl.exporters import SITE_AUTHOR, front_matter, render_post
+from newscrawl.exporters import SITE_AUTHOR, read_fields, render_front_matter, render_post
 from newscrawl.stats import count_drop
 from newscrawl.store import crawl_store
 
@@ -78,7 +78,7 @@ class ValidatePipeline:
         if not _SAFE_DOC_ID.fullmatch(post["doc_id"]):
             raise drop(self.crawler, "invalid", post, f"unusable document id {post['doc_id']!r}")
         try:
-            meta = front_matter(render_post(item, self.author))
+            meta = read_fields(render_front_matter(item, self.author))
         except yaml.YAMLError as exc:
             raise drop(self.crawler, "invalid", post, f"front matter is not YAML: {exc}") from exc
         if meta.get("title") != post["title"] or meta.get("headimg") != post["headimg"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -41,6 +42,9 @@ SOURCE_CSS = (
     "[data-sudaclick=media_name]",
 )
 EDITOR_CSS = ("p.article-editor", "p.show_author", ".article-editor", ".show_author")
+# Tags gathered in one walk of the page (newscrawl.css.PageIndex): those the look-ups above
+# and the metas need, but for the page's many `div` and `span` elements.
+_FEW_TAGS = ("meta", "h1", "h2", "p", "section", "time")
 
 # Document ids in URL paths, newest patterns first; the group is the id.
 URL_ID_PATTERNS = (
@@ -58,6 +62,7 @@ _TAGS_OR_SPACE = re.compile(r"<[^>]*>|\s")
 _CANONICAL_LINK = etree.XPath("//link[@rel='canonical']/@href")
 _MOODCOUNTER_URL = etree.XPath("//*[@name='moodcounter']/@url")
 _STRING = etree.XPath("string()")
+_ENCODING_ERRORS = {etree.ErrorTypes.ERR_INVALID_CHAR, etree.ErrorTypes.ERR_INVALID_ENCODING}
 
 
 class NotAnArticle(Exception):
@@ -76,10 +81,9 @@ def parse_article(
 
     Raises NotAnArticle with a reason when the page is not an article page.
     """
-    page, utf8 = _as_text(response)
-    root = page_root(page, utf8)
-    index = PageIndex(root, page.body if _ascii_compatible(page.encoding) else None)
-    metas = page_metas(root)
+    page, root = read_page(response)
+    index = PageIndex(root, page.body if _ascii_compatible(page.encoding) else None, _FEW_TAGS)
+    metas = page_metas(index.elements("meta"))
     title = first_text(index, TITLE_CSS) or meta(metas, "og:title")
     if not title:
         raise NotAnArticle("no-title", "no headline (h1) on the page")
@@ -129,39 +133,56 @@ def as_text(response: Response) -> HtmlResponse:
     a declared encoding that fails to decode yields to one that does. GB2312 and GBK are
     decoded as gb18030 (w3lib's aliases).
     """
-    return _as_text(response)[0]
+    return read_page(response)[0]
 
 
-def _as_text(response: Response) -> tuple[HtmlResponse, bool]:
-    """`as_text(response)`, and whether its body was found to be valid UTF-8."""
-    if not response.body.strip():
+def read_page(response: Response) -> tuple[HtmlResponse, etree._Element]:
+    """`as_text(response)` and the root of its tree, as `page.selector` has it.
+
+    Two savings count at hundreds of pages a second: lxml's plain HTML parser (lxml.html's
+    calls back into Python for every element handed out), and, for UTF-8, the body's own
+    bytes parsed as they are, libxml2 telling whether they are valid, instead of a Python
+    decode to check them, then parsel's decode and encode back (a few megabytes of
+    allocation per page)."""
+    body = response.body
+    if not body or body.isspace():
         raise NotAnArticle("empty", "the response body is empty")
-    if b"\x00" in response.body[:4096]:
+    if b"\x00" in body[:4096]:
         raise NotAnArticle("binary", "the response is not text")
     header = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
-    declared = [enc for enc in (header, _meta_encoding(response.body)) if enc]
-    encoding = next((enc for enc in declared if _decodes(response.body, enc)), None)
-    checked = encoding is not None
-    if encoding is None:
-        checked = _decodes(response.body, "utf-8")
-        encoding = "utf-8" if checked else (declared or ["gb18030"])[0]
-    utf8 = checked and codecs.lookup(encoding).name == "utf-8"
-    return response.replace(cls=HtmlResponse, encoding=encoding), utf8
+    declared = [enc for enc in (header, _meta_encoding(body)) if enc]
+    for encoding in [*declared, "utf-8"]:
+        page = response.replace(cls=HtmlResponse, encoding=encoding)
+        if codecs.lookup(encoding).name == "utf-8":
+            root = _utf8_tree(page)
+            if root is not None:
+                return page, root
+        if _decodes(body, encoding):
+            return page, _text_tree(page)
+    page = response.replace(cls=HtmlResponse, encoding=(declared or ["gb18030"])[0])
+    return page, _text_tree(page)
 
 
-def page_root(page: HtmlResponse, utf8: bool = False) -> etree._Element:
-    """The root of the page's tree, as `page.selector` has it, with two savings that count
-    at hundreds of pages a second: lxml's plain HTML parser (lxml.html's calls back into
-    Python for every element handed out), and, for a body known to be valid UTF-8
-    (`utf8`), the body's own bytes instead of the page decoded and encoded back."""
-    body = _utf8_body(page) if utf8 else None
+def _text_tree(page: HtmlResponse) -> etree._Element:
+    return create_root_node(page.text, etree.HTMLParser, base_url=get_base_url(page))
+
+
+def _utf8_tree(page: HtmlResponse) -> etree._Element | None:
+    """The tree of a page read as UTF-8, parsed from its own bytes, as parsel parses them;
+    None when the bytes are not valid UTF-8 for libxml2 (or cannot be parsed as they are)."""
+    body = _utf8_body(page)
     if body is None:
-        root = create_root_node(page.text, etree.HTMLParser, base_url=get_base_url(page))
-    else:
-        # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
-        head = body[:16384].decode("utf-8", "ignore")[:4096]
-        base_url = w3lib_base_url(head, page.url, page.encoding)
-        root = create_root_node("", etree.HTMLParser, base_url=base_url, body=body)
+        return None
+    # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
+    head = body[:16384].decode("utf-8", "ignore")[:4096]
+    base_url = w3lib_base_url(head, page.url, page.encoding)
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    try:
+        root = etree.fromstring(body, parser=parser, base_url=base_url)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or any(error.type in _ENCODING_ERRORS for error in parser.error_log):
+        return None
     return root
 
 
@@ -210,11 +231,11 @@ def meta(metas: dict[str, str], name: str) -> str:
     return metas.get(name, "").strip()
 
 
-def page_metas(root: etree._Element) -> dict[str, str]:
-    """Every `<meta>` content by property and by name, the first in the page winning: one
-    walk of the page for all the `meta()` look-ups of a parse."""
+def page_metas(elements: Iterable[etree._Element]) -> dict[str, str]:
+    """Every `<meta>` content (of the page's `<meta>` elements) by property and by name,
+    the first in the page winning: what all the `meta()` look-ups of a parse read."""
     metas: dict[str, str] = {}
-    for element in root.iter("meta"):
+    for element in elements:
         content = element.get("content")
         if content is None:
             continue
@@ -316,10 +337,13 @@ def parse_time(text: str, visible: bool = False) -> datetime | None:
         except ValueError:
             return None
     else:
-        try:
-            moment = dateparser.parse(text)
-        except (ValueError, OverflowError):
-            return None
+        try:  # ISO 8601, as Sina's metas mostly are, without dateutil's tokenizer
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                moment = dateparser.parse(text)
+            except (ValueError, OverflowError):
+                return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=BEIJING)
     moment = moment.astimezone(UTC)
