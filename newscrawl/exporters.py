@@ -16,6 +16,8 @@ from scrapy.exporters import BaseItemExporter
 SITE_AUTHOR = "新浪财经"
 CATEGORY_ROOT = ("金融", "新浪财经")
 
+# Line breaks for YAML 1.1 (PyYAML) or 1.2 (js-yaml, Hexo's reader)
+_YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # Characters no YAML loader accepts in a document (outside YAML's printable set).
 _NOT_YAML_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -120,8 +122,9 @@ def plain_or_quoted(text: str) -> str:
 
 
 def yaml_printable(text: str) -> str:
-    """`text` without line breaks and the characters YAML forbids in a document."""
-    return _NOT_YAML_PRINTABLE.sub("", " ".join(text.split("\n")))
+    """`text` without line breaks (a space for each: YAML folds them inside a scalar) and
+    without the characters YAML forbids in a document."""
+    return _NOT_YAML_PRINTABLE.sub("", _YAML_LINE_BREAK.sub(" ", text))
 
 
 def rfc1123(moment: Any) -> str:

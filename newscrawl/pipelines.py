@@ -19,7 +19,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.clean import absolute_https
-from newscrawl.exporters import SITE_AUTHOR, read_fields, render_front_matter, render_post
+from newscrawl.exporters import (
+    SITE_AUTHOR,
+    read_fields,
+    render_front_matter,
+    render_post,
+    yaml_printable,
+)
 from newscrawl.stats import count_drop
 from newscrawl.store import crawl_store
 
@@ -81,7 +87,8 @@ class ValidatePipeline:
             meta = read_fields(render_front_matter(item, self.author))
         except yaml.YAMLError as exc:
             raise drop(self.crawler, "invalid", post, f"front matter is not YAML: {exc}") from exc
-        if meta.get("title") != post["title"] or meta.get("headimg") != post["headimg"]:
+        written = (yaml_printable(post["title"]), yaml_printable(post["headimg"]))
+        if (meta.get("title"), meta.get("headimg")) != written:
             raise drop(self.crawler, "invalid", post, "front matter does not read back the same")
         return item
 

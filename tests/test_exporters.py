@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
-from newscrawl.exporters import FrontMatterItemExporter, front_matter, plain_or_quoted, render_post
+from newscrawl.exporters import (
+    FrontMatterItemExporter,
+    front_matter,
+    plain_or_quoted,
+    read_fields,
+    render_front_matter,
+    render_post,
+)
 from newscrawl.items import Article
 
 
@@ -95,6 +102,15 @@ def test_characters_yaml_forbids_are_left_out():
     assert meta["title"] == "控制字符"
 
 
+@pytest.mark.parametrize("line_break", ["\r", "\r\n", "\x85", "\u2028", "\u2029"])
+def test_line_breaks_in_a_title_become_spaces_and_the_post_validates(line_break):
+    # YAML folds a line break inside a quoted scalar: left in, the title would not read
+    # back the same and ValidatePipeline would drop the article.
+    post = article(title=f"上半句{line_break}下半句")
+    assert read_fields(render_front_matter(post))["title"] == "上半句 下半句"
+    assert front_matter(render_post(post))["title"] == "上半句 下半句"
+
+
 @pytest.mark.parametrize("label", ["新浪财经－国內", "a: b", "- x", "#x", "'q'", "yes"])
 def test_labels_plain_only_when_safe(label):
     written = plain_or_quoted(label)
@@ -114,3 +130,15 @@ def test_exporter_writes_posts_to_a_stream():
     exporter.export_item(article())
     exporter.finish_exporting()
     assert stream.getvalue().decode() == EXPECTED.replace("author: 新浪财经", "author: 财经")
+
+
+def test_validation_passes_a_title_with_line_breaks_and_control_characters():
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.pipelines import ValidatePipeline
+
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    item = article(title="上半句\u2028下半句\x07")
+    assert ValidatePipeline.from_crawler(crawler).process_item(item) is item
+    assert not crawler.stats.get_value("newscrawl/dropped/invalid")
