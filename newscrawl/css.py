@@ -30,7 +30,9 @@ _XML_SPACE = re.compile("[ \t\r\n]+")  # what XPath's normalize-space() splits o
 _OPERATORS: dict[str, Callable[[str, str], bool]] = {
     "exists": lambda value, expected: True,
     "=": lambda value, expected: value == expected,
-    "~=": lambda value, expected: bool(expected) and expected in _XML_SPACE.split(value),
+    "~=": lambda value, expected: (
+        bool(expected) and expected in value and expected in _XML_SPACE.split(value)
+    ),
     "^=": lambda value, expected: bool(expected) and value.startswith(expected),
     "$=": lambda value, expected: bool(expected) and value.endswith(expected),
     "*=": lambda value, expected: bool(expected) and expected in value,
@@ -59,9 +61,12 @@ class Compound:
     tests: tuple[Test, ...]
 
     def __call__(self, element: etree._Element) -> bool:
-        return (self.tag is None or element.tag == self.tag) and all(
-            test(element) for test in self.tests
-        )
+        if self.tag is not None and element.tag != self.tag:
+            return False
+        for test in self.tests:  # (a loop: this runs for every candidate element)
+            if not test(element):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,7 @@ def select(root: etree._Element, selectors: SelectorSet) -> list[etree._Element]
 
 _ID = etree.XPath("id($id)")
 _XPATH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_TAG_OPENING = re.compile(rb"[A-Za-z][A-Za-z0-9]*")  # a start tag's name, after its "<"
 
 
 def _id_wanted(compound: Compound) -> str | None:
@@ -229,11 +235,10 @@ class PageIndex:
     """Finds elements of one parsed page by CSS selector, in document order.
 
     Candidates for a selector come from its most specific part: an id (libxml2's id table),
-    a tag (lxml's walk by tag name), else one pass over a single attribute (cached per
-    page). With the page's `raw` bytes (in an ASCII-compatible encoding), a class, id or
-    attribute value that does not occur in them is known to match nothing without any
-    pass; a value written with character references (`class="&#100;ate"`) is not found
-    then, which Sina's pages never do.
+    a tag (lxml's walk by tag name), else the elements that may carry a class or attribute
+    value, cached per page: with the page's `raw` bytes (in an ASCII-compatible encoding),
+    a walk of the tags that hold the value in the source (see `_tags_holding`), else one
+    XPath pass over that attribute.
     """
 
     def __init__(
@@ -288,7 +293,7 @@ class PageIndex:
         """The first element with id `value` from the id table, then, only if asked for
         more, the others from a walk of the page. (The table holds the first element of
         each id; an `<a name>` can stand in it for an id that no element has.)"""
-        if not self._may_hold(value):
+        if self.raw is not None and value.isascii() and value.encode("ascii") not in self.raw:
             return
         found = _ID(self.root, id=value)
         if not found:
@@ -305,13 +310,31 @@ class PageIndex:
         part = "" if test.operator in ("exists", "|=") else test.value
         key = (test.attribute, part)
         if key not in self._having:
-            if not self._may_hold(test.attribute) or not self._may_hold(part):
-                self._having[key] = []
-            else:
-                self._having[key] = _having_attribute(test.attribute)(self.root, part=part)
+            tags = self._tags_holding(part or test.attribute)
+            if tags is None:
+                found = _having_attribute(test.attribute)(self.root, part=part)
+            else:  # a walk by tag name and a look at one attribute: no XPath strings
+                values = (
+                    (element, element.get(test.attribute))
+                    for element in (self.root.iter(*tags) if tags else ())
+                )
+                found = [e for e, value in values if value is not None and part in value]
+            self._having[key] = found
         return self._having[key]
 
-    def _may_hold(self, text: str) -> bool:
-        if self.raw is None or not text.isascii():
-            return True
-        return text.encode("ascii") in self.raw
+    def _tags_holding(self, text: str) -> tuple[str, ...] | None:
+        """The names of the tags that may carry `text` in an attribute: for each place
+        `text` occurs in the raw page, the tag opened by the nearest `<` before it. None
+        when that cannot be told (no raw bytes, text not ASCII); () when `text` does
+        not occur. Attribute values are taken to be written out, not as character
+        references, and to hold no `<` before `text` (so do Sina's pages)."""
+        if self.raw is None or not text.isascii() or not text:
+            return None
+        token, tags = text.encode("ascii"), set()
+        at = self.raw.find(token)
+        while at >= 0:
+            opened = _TAG_OPENING.match(self.raw, self.raw.rfind(b"<", 0, at) + 1)
+            if opened:
+                tags.add(opened.group().decode("ascii").lower())
+            at = self.raw.find(token, at + len(token))
+        return tuple(sorted(tags))
