@@ -112,6 +112,7 @@ def per_page_figures(args, templates: list[dict], pages_dir: Path):
         base = sum(r["bare_ms"] for r in rows) / len(rows)
         r = ratio_of(ours, base)
         avg_kb = sum(row["kb"] for row in rows) / len(rows)
+        judged = key == "real"  # the issue's target is for real-sized pages
         fig = Figure(
             f"per_page_{key}",
             f"{title} ({len(rows)} pages, {avg_kb:.0f} KB avg)",
@@ -119,8 +120,10 @@ def per_page_figures(args, templates: list[dict], pages_dir: Path):
             base,
             "ms",
             "bare lxml.html parse",
-            "<= 2x",
-        ).judge(r, r is not None and r <= 2)
+            "<= 2x" if judged else "-",
+        ).judge(r, (r is not None and r <= 2) if judged else None)
+        if not judged:
+            fig.note = "the tests' small pages, for scale: fixed per-page costs dominate there"
         traf = sum(r["trafilatura_ms"] for r in rows) / len(rows) if extract else None
         fig.details = {"pages": rows, "trafilatura_ms": traf}
         figures.append(fig)

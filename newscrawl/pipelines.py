@@ -17,6 +17,9 @@ import yaml
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from newscrawl.clean import absolute_https
 from newscrawl.exporters import (
@@ -97,12 +100,17 @@ class WritePostPipeline:
     """Writes one post per article to OUTPUT_DIR/<doc_id>.md, atomically (a temporary file
     in the same folder, then a rename), and only when its content changed. Then records
     the article in the state store, if the crawl has one, so it counts as known only once
-    its file is safely on disk."""
+    its file is safely on disk.
+
+    The file work (read the old post, write, fsync, rename) runs in a thread of its own,
+    one post after the other: waiting on the disk would otherwise stall the reactor, and
+    with it every download, for each post."""
 
     def __init__(self, crawler: Crawler, output_dir: Path, author: str) -> None:
         self.crawler = crawler
         self.output_dir = output_dir
         self.author = author
+        self.writer = ThreadPool(minthreads=1, maxthreads=1, name="newscrawl-writer")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WritePostPipeline:
@@ -121,24 +129,24 @@ class WritePostPipeline:
             # right now: only their temporary files of long ago are stale.
             exclusive = getattr(store, "exclusive", True)
             remove_stale_temp_files(self.output_dir, 0 if exclusive else STALE_SHARED_TEMP)
+        self.writer.start()
 
-    def process_item(self, item: Any) -> Any:
+    def close_spider(self) -> None:
+        self.writer.stop()  # (every item is through: Scrapy closes an idle spider)
+
+    async def process_item(self, item: Any) -> Any:
+        from twisted.internet import reactor
+
         post = ItemAdapter(item)
         data = render_post(item, self.author).encode("utf-8")
         path = self.output_dir / f"{post['doc_id']}.md"
-        stats = self.crawler.stats
-        try:
-            previous = path.read_bytes()
-        except FileNotFoundError:
-            previous = None
-        if previous == data:
-            change = "unchanged"
-            stats.inc_value("newscrawl/unchanged")
+        written = deferToThreadPool(reactor, self.writer, write_if_changed, path, data)
+        change = await maybe_deferred_to_future(written)
+        if change == "unchanged":
+            self.crawler.stats.inc_value("newscrawl/unchanged")
             logger.debug("Unchanged %s (%s)", path, post["url"])
         else:
-            change = "new" if previous is None else "changed"
-            write_atomically(path, data)
-            stats.inc_value("newscrawl/written" if previous is None else "newscrawl/changed")
+            self.crawler.stats.inc_value(f"newscrawl/{'written' if change == 'new' else change}")
             logger.info("Wrote %s (%s)", path, post["url"])
         # For feeds: the sync feed exports only new and changed posts (newscrawl.feeds).
         post["path"], post["content_hash"], post["change"] = str(path), content_hash(data), change
@@ -146,6 +154,19 @@ class WritePostPipeline:
         if store is not None:
             store.record(post["doc_id"], post["url"], post["path"], post["content_hash"])
         return item
+
+
+def write_if_changed(path: Path, data: bytes) -> str:
+    """Write `data` to `path` unless it holds them already: `new`, `changed` or
+    `unchanged`."""
+    try:
+        previous = path.read_bytes()
+    except FileNotFoundError:
+        previous = None
+    if previous == data:
+        return "unchanged"
+    write_atomically(path, data)
+    return "new" if previous is None else "changed"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
