@@ -71,8 +71,6 @@ _WRAPPERS = frozenset({
     "div", "p", "span", "font", "section", "strong", "b", "em", "i", "u", "center", "a",
     "li", "ul", "ol", "blockquote", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6",
 })
-_CONTENT_XPATH = etree.XPath("descendant::img | descendant::table | descendant::hr")
-_STRING = etree.XPath("string()")
 
 # The noise selectors tested in Python (newscrawl.css), the few outside its subset in XPath.
 _NOISE = [compile_selector(css) for css in NOISE_SELECTORS]
@@ -110,10 +108,15 @@ def clean_element(root: etree._Element, base_url: str = "") -> str:
     fix_images(root, base_url)
     absolutize_links(root, base_url)
     remove_empty_wrappers(root)
-    inner = (root.text or "") + "".join(
-        etree.tostring(child, method="html", encoding="unicode") for child in root
-    )
-    return tidy_lines(escape_braces(_SANITIZER.clean(inner)))
+    return tidy_lines(escape_braces(_SANITIZER.clean(inner_html(root))))
+
+
+def inner_html(root: etree._Element) -> str:
+    """The HTML inside `root` (its attributes and tag are dropped: one serialisation of
+    `<div>...</div>` with the wrapper cut off, instead of one per child)."""
+    root.attrib.clear()
+    root.tag = "div"
+    return etree.tostring(root, method="html", encoding="unicode", with_tail=False)[5:-6]
 
 
 def remove_comment_regions(root: etree._Element) -> None:
@@ -179,7 +182,9 @@ def remove_empty_wrappers(root: etree._Element) -> None:
     for el in reversed(list(root.iter(*_WRAPPERS))):
         if el is root or el.getparent() is None or (el.text and not el.text.isspace()):
             continue  # (text of its own: not empty, found without reading the subtree)
-        if not _STRING(el).strip() and not _CONTENT_XPATH(el):
+        if not any(text.strip() for text in el.itertext()) and (
+            next(el.iter("img", "table", "hr"), None) is None
+        ):
             _remove(el)
 
 
