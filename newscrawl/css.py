@@ -293,8 +293,6 @@ class PageIndex:
         """The first element with id `value` from the id table, then, only if asked for
         more, the others from a walk of the page. (The table holds the first element of
         each id; an `<a name>` can stand in it for an id that no element has.)"""
-        if self.raw is not None and value.isascii() and value.encode("ascii") not in self.raw:
-            return
         found = _ID(self.root, id=value)
         if not found:
             return  # no element has that id

@@ -124,6 +124,8 @@ def plain_or_quoted(text: str) -> str:
 def yaml_printable(text: str) -> str:
     """`text` without line breaks (a space for each: YAML folds them inside a scalar) and
     without the characters YAML forbids in a document."""
+    if text.isprintable():  # (no control, separator or unassigned character: as it is)
+        return text
     return _NOT_YAML_PRINTABLE.sub("", _YAML_LINE_BREAK.sub(" ", text))
 
 
