@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 import re
+import socket
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ _SAFE_DOC_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 PLACEHOLDER_IMAGES = re.compile(r"sinaimg\.cn/default/")
 FILE_MODE = 0o666 & ~os.umask(os.umask(0))  # what open() would give a new file
 STALE_SHARED_TEMP = 3600  # seconds: a temporary file this old belongs to no live worker
+_TEMP_WRITER = re.compile(r"\.(?P<pid>\d+)@(?P<host>.+)\.[^.]+\.tmp$")
 
 
 class HeaderImagePipeline:
@@ -170,8 +172,11 @@ def write_if_changed(path: Path, data: bytes) -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader (or a crash) never sees part of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `data` to `path` so that a reader (or a crash) never sees part of it. The
+    temporary file is named after its writer (`.<name>.<pid>@<host>.<random>.tmp`), so
+    that another worker can tell when it was left by a crawl that died."""
+    prefix = f".{path.name}.{os.getpid()}@{socket.gethostname()}."
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide posts from a web server
         with os.fdopen(fd, "wb") as out:
@@ -187,16 +192,32 @@ def write_atomically(path: Path, data: bytes) -> None:
 def remove_stale_temp_files(folder: Path, older_than: float = 0) -> None:
     """Removes the temporary files of a crawl killed while writing (`write_atomically`).
     Called while this crawl holds the state's lock (no other crawl of the same state can be
-    writing them), or, with a shared state, for files older than `older_than` seconds."""
+    writing them), or, with a shared state, for the files of a writer on this host that is
+    gone and for any file older than `older_than` seconds."""
     now = time.time()
     for stale in folder.glob(".*.md.*.tmp"):
         try:
-            if older_than and now - stale.stat().st_mtime < older_than:
+            if older_than and now - stale.stat().st_mtime < older_than and _writer_alive(stale):
                 continue
         except FileNotFoundError:
             continue
         stale.unlink(missing_ok=True)
         logger.info("Removed %s, left by an interrupted crawl", stale)
+
+
+def _writer_alive(temp: Path) -> bool:
+    """Whether the process that writes `temp` may still be running (True when unsure:
+    another host's, or a name from before writers were named)."""
+    named = _TEMP_WRITER.search(temp.name)
+    if named is None or named["host"] != socket.gethostname():
+        return True
+    try:
+        os.kill(int(named["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
 
 
 def content_hash(data: bytes) -> str:

@@ -131,14 +131,3 @@ def test_exporter_writes_posts_to_a_stream():
     exporter.finish_exporting()
     assert stream.getvalue().decode() == EXPECTED.replace("author: 新浪财经", "author: 财经")
 
-
-def test_validation_passes_a_title_with_line_breaks_and_control_characters():
-    from scrapy.utils.test import get_crawler
-
-    from newscrawl.pipelines import ValidatePipeline
-
-    crawler = get_crawler()
-    crawler.stats.open_spider()
-    item = article(title="上半句\u2028下半句\x07")
-    assert ValidatePipeline.from_crawler(crawler).process_item(item) is item
-    assert not crawler.stats.get_value("newscrawl/dropped/invalid")
