@@ -180,7 +180,8 @@ def absolutize_links(root: etree._Element, base_url: str) -> None:
 def remove_empty_wrappers(root: etree._Element) -> None:
     """Remove wrappers left with neither text nor an image or table, innermost first."""
     for el in reversed(list(root.iter(*_WRAPPERS))):
-        if el is root or el.getparent() is None or (el.text and not el.text.isspace()):
+        text = el.text
+        if (text and not text.isspace()) or el is root or el.getparent() is None:
             continue  # (text of its own: not empty, found without reading the subtree)
         if not any(text.strip() for text in el.itertext()) and (
             next(el.iter("img", "table", "hr"), None) is None
