@@ -248,10 +248,6 @@ def _unwrap(element: etree._Element) -> None:
     parent[index:index + 1] = list(element)
 
 
-def _is_comment(node) -> bool:
-    return node.tag is etree.Comment
-
-
 def _remove(node) -> None:
     """Remove `node` and its content but keep the text that follows it."""
     parent = node.getparent()

@@ -74,7 +74,6 @@ class Selector:
     """`subject` is the rightmost compound; `context` the others, nearest first, each with
     the combinator (" " or ">") that joins it to the compound on its right."""
 
-    css: str
     subject: Compound
     context: tuple[tuple[Compound, str], ...]
 
@@ -111,7 +110,7 @@ def compile_selector(css: str) -> Selector | None:
     if any(compound is None for compound, _ in chain):
         return None
     context = tuple((chain[i + 1][0], chain[i][1]) for i in range(len(chain) - 1))
-    return Selector(css, chain[0][0], context)  # type: ignore[arg-type]
+    return Selector(chain[0][0], context)  # type: ignore[arg-type]
 
 
 def _compound(tree) -> Compound | None:
@@ -222,13 +221,17 @@ def _id_wanted(compound: Compound) -> str | None:
     return next((t.value for t in compound.tests if (t.attribute, t.operator) == ("id", "=")), None)
 
 
+_HAVING_ANY_ATTRIBUTE = etree.XPath("//@*[name() = $name][contains(., $part)]/..")
+
+
 @lru_cache(maxsize=64)
 def _having_attribute(name: str) -> etree.XPath:
-    """Elements with attribute `name` whose value contains $part: one pass over that
-    attribute's nodes, far cheaper in libxml2 than a predicate on every element."""
+    """Elements with attribute $name whose value contains $part: one pass over that
+    attribute's nodes, far cheaper in libxml2 than a predicate on every element (the
+    name is written into the path when XPath can read it there)."""
     if _XPATH_NAME.fullmatch(name):
         return etree.XPath(f"//@{name}[contains(., $part)]/..")
-    return etree.XPath("//@*[name() = $name][contains(., $part)]/..".replace("$name", repr(name)))
+    return _HAVING_ANY_ATTRIBUTE
 
 
 class PageIndex:
@@ -310,7 +313,9 @@ class PageIndex:
         if key not in self._having:
             tags = self._tags_holding(part or test.attribute)
             if tags is None:
-                found = _having_attribute(test.attribute)(self.root, part=part)
+                found = _having_attribute(test.attribute)(
+                    self.root, name=test.attribute, part=part
+                )
             else:  # a walk by tag name and a look at one attribute: no XPath strings
                 values = (
                     (element, element.get(test.attribute))
