@@ -22,14 +22,14 @@ LABEL = "新浪财经－国內"
 
 
 def process(data: bytes, url: str, content_type: str = "") -> bytes:
-    from newscrawl.exporters import read_fields, render_front_matter, render_post
+    from newscrawl.exporters import read_yaml, render_front_matter, render_post
     from newscrawl.pipelines import header_image
     from newscrawl.sina import parse_article
 
     headers = {"Content-Type": content_type} if content_type else {}
     article = parse_article(HtmlResponse(url, body=data, headers=headers), LABEL)
     article.headimg = header_image(article.body, article.og_image)
-    read_fields(render_front_matter(article))  # ValidatePipeline
+    read_yaml(render_front_matter(article))  # ValidatePipeline
     return render_post(article).encode("utf-8")  # WritePostPipeline
 
 

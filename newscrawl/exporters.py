@@ -76,35 +76,6 @@ def read_yaml(text: str) -> Any:
     return yaml.safe_load(text)
 
 
-def read_fields(text: str) -> dict[str, Any]:
-    """The fields of a front matter (a flat mapping of scalars and lists of scalars) as
-    libyaml's parser reads them: each scalar as written, unresolved (quoted scalars, as
-    `title` and `headimg` always are, read the same as with a loader). Raises
-    yaml.YAMLError where a YAML loader would fail to parse. A fifth of a full load's cost,
-    for the check every post goes through (ValidatePipeline)."""
-    fields: dict[str, Any] = {}
-    key: str | None = None
-    items: list[str] | None = None
-    depth = 0
-    for event in yaml.parse(text, Loader=_FAST_LOADER or yaml.SafeLoader):
-        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            depth += 1
-            if isinstance(event, yaml.SequenceStartEvent) and depth == 2 and key is not None:
-                items = []
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            depth -= 1
-            if items is not None and depth == 1:
-                fields[key], key, items = items, None, None
-        elif isinstance(event, yaml.ScalarEvent):
-            if items is not None:
-                items.append(event.value)
-            elif key is None:
-                key = event.value
-            else:
-                fields[key], key = event.value, None
-    return fields
-
-
 def single_quoted(text: str) -> str:
     """A YAML single-quoted scalar: `'` doubled, nothing else escaped or replaced."""
     return "'" + yaml_printable(text).replace("'", "''") + "'"

@@ -22,7 +22,7 @@ from scrapy.exceptions import DropItem
 from newscrawl.clean import absolute_https
 from newscrawl.exporters import (
     SITE_AUTHOR,
-    read_fields,
+    read_yaml,
     render_front_matter,
     render_post,
     yaml_printable,
@@ -86,7 +86,7 @@ class ValidatePipeline:
         if not _SAFE_DOC_ID.fullmatch(post["doc_id"]):
             raise drop(self.crawler, "invalid", post, f"unusable document id {post['doc_id']!r}")
         try:
-            meta = read_fields(render_front_matter(item, self.author))
+            meta = read_yaml(render_front_matter(item, self.author))
         except yaml.YAMLError as exc:
             raise drop(self.crawler, "invalid", post, f"front matter is not YAML: {exc}") from exc
         written = (yaml_printable(post["title"]), yaml_printable(post["headimg"]))

@@ -12,7 +12,7 @@ from newscrawl.exporters import (
     FrontMatterItemExporter,
     front_matter,
     plain_or_quoted,
-    read_fields,
+    read_yaml,
     render_front_matter,
     render_post,
 )
@@ -107,7 +107,7 @@ def test_line_breaks_in_a_title_become_spaces_and_the_post_validates(line_break)
     # YAML folds a line break inside a quoted scalar: left in, the title would not read
     # back the same and ValidatePipeline would drop the article.
     post = article(title=f"上半句{line_break}下半句")
-    assert read_fields(render_front_matter(post))["title"] == "上半句 下半句"
+    assert read_yaml(render_front_matter(post))["title"] == "上半句 下半句"
     assert front_matter(render_post(post))["title"] == "上半句 下半句"
 
 
