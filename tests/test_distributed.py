@@ -102,11 +102,6 @@ def thousand(site: LocalSina, tmp_path: Path) -> tuple[Path, list]:
     return channels, stories
 
 
-def finish(worker: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
-    stdout, stderr = worker.communicate(timeout=240)
-    return subprocess.CompletedProcess(worker.args, worker.returncode, stdout, stderr)
-
-
 def test_two_workers_share_the_work_and_fetch_each_article_once(
     site: LocalSina, tmp_path: Path, redis_url: str
 ) -> None:
@@ -126,7 +121,7 @@ def test_two_workers_share_the_work_and_fetch_each_article_once(
     ) < 2:
         time.sleep(0.02)
     site.gate.set()
-    results = [finish(w) for w in workers]
+    results = [w.finish() for w in workers]
     for result in results:
         assert result.returncode == 0, result.stderr[-3000:]
         assert "Distributed crawl through Redis at " + redis_url in result.stderr
@@ -184,9 +179,9 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
     ):
         time.sleep(0.02)
     victim.kill()  # SIGKILL: its taken requests are in the dupefilter, not written
-    victim.communicate(timeout=30)
+    victim.finish(timeout=30)
     site.released.set()
-    survivor = finish(other)
+    survivor = other.finish()
     assert survivor.returncode == 0, survivor.stderr[-3000:]
     before = posts(out)
     assert 150 <= len(before) < N

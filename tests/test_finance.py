@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -124,10 +125,15 @@ class LocalSina:
         self.lists[lid] = items
 
     def roll_api(self, path: str) -> Answer:
-        query = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
-        lid, num, page = int(query["lid"]), int(query["num"]), int(query["page"])
+        lid = int(parse_qs(urlsplit(path).query)["lid"][0])
         if lid in self.answers:
             return self.answers[lid](path)
+        return self.listed_answer(path)
+
+    def listed_answer(self, path: str) -> Answer:
+        """The API's answer from the lists, whatever `answers` says."""
+        query = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+        lid, num, page = int(query["lid"]), int(query["num"]), int(query["page"])
         if lid not in self.lists:
             return json_answer({"result": {"status": {"code": 11, "msg": "列表和页面没有经过注册"}}})
         items = self.lists[lid]
@@ -204,15 +210,40 @@ def crawl(site: LocalSina, out: Path, channels_file: Path, *args: str,
     return scrapy_crawl("finance", *finance_args(site, out, channels_file, *args, **settings))
 
 
+class BackgroundCrawl:
+    """`scrapy crawl finance` running in the background, as tests/localserver.scrapy_crawl
+    runs it. Its output goes to files, not pipes: a crawl whose pipe nobody reads (while
+    the test waits on another one) would stall once the pipe is full."""
+
+    def __init__(self, command: list[str]) -> None:
+        env = dict(os.environ, PYTHONPATH=str(PROJECT), SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+        env.pop("SCRAPY_PROJECT", None)
+        self.stdout = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.stderr = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=self.stdout,
+                                        stderr=self.stderr)
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def send_signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def finish(self, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+        """Waits for the crawl to end; its exit status and output."""
+        self.process.wait(timeout=timeout)
+        output = []
+        for file in (self.stdout, self.stderr):
+            file.seek(0)
+            output.append(file.read())
+            file.close()
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode, *output)
+
+
 def start_crawl(site: LocalSina, out: Path, channels_file: Path, *args: str,
-                **settings: object) -> subprocess.Popen[str]:
-    """`scrapy crawl finance` in the background, as tests/localserver.scrapy_crawl runs it."""
-    env = dict(os.environ, PYTHONPATH=str(PROJECT), SCRAPY_SETTINGS_MODULE="newscrawl.settings")
-    env.pop("SCRAPY_PROJECT", None)
-    command = [sys.executable, "-m", "scrapy", "crawl", "finance",
-               *finance_args(site, out, channels_file, *args, **settings)]
-    return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                **settings: object) -> BackgroundCrawl:
+    return BackgroundCrawl([sys.executable, "-m", "scrapy", "crawl", "finance",
+                            *finance_args(site, out, channels_file, *args, **settings)])
 
 
 def stat(result: subprocess.CompletedProcess[str], key: str) -> int:
@@ -501,8 +532,8 @@ def test_second_run_on_the_same_state_refuses(site: LocalSina, tmp_path: Path) -
         assert not site.server.requested("/api2/")
     finally:
         site.gate.set()
-        stdout, stderr = first.communicate(timeout=60)
-    assert first.returncode == 0, stderr[-3000:]
+        result = first.finish(timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
 
 
@@ -519,7 +550,7 @@ def test_killed_run_leaves_no_partial_file_and_the_rerun_completes(
     while len(list(out.glob("*.md"))) < 5 and time.monotonic() < deadline:
         time.sleep(0.02)
     run.kill()  # SIGKILL: no spider_closed, no cleanup
-    run.communicate(timeout=30)
+    run.finish(timeout=30)
     before = posts(out)
     assert 5 <= len(before) < 30
     for ident, text in before.items():  # what is there is whole
@@ -561,7 +592,7 @@ def test_rerun_after_a_kill_finds_what_hides_under_a_page_of_known_articles(
     ):
         time.sleep(0.02)
     run.kill()
-    run.communicate(timeout=30)
+    run.finish(timeout=30)
     assert sorted(posts(out)) == sorted(s.doc_id for s in stories[:10])
 
     site.released.set()
@@ -590,8 +621,8 @@ def test_jobdir_pauses_and_resumes(site: LocalSina, tmp_path: Path) -> None:
     while len(list(out.glob("*.md"))) < 5 and time.monotonic() < deadline:
         time.sleep(0.02)
     run.send_signal(signal.SIGINT)
-    _, stderr = run.communicate(timeout=60)
-    assert run.returncode == 0 and "finished: shutdown" in stderr, stderr[-3000:]
+    result = run.finish(timeout=60)
+    assert result.returncode == 0 and "finished: shutdown" in result.stderr, result.stderr[-3000:]
     paused = posts(out)
     assert 5 <= len(paused) < 40
 
