@@ -32,6 +32,14 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(entry))
 return 1
 """
 
+_LOWER_MARK = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old or ARGV[2] < old then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return 1
+"""
+
 
 class RedisStore:
     """known / record / close, like SQLiteStore. Not exclusive: several crawls share it
@@ -43,6 +51,7 @@ class RedisStore:
         self.client = client
         self.key = key
         self._record = client.register_script(_RECORD)
+        self._lower_mark = client.register_script(_LOWER_MARK)
 
     @classmethod
     def from_url(cls, url: str, key: str = DEFAULT_KEY, timeout: float = 10.0) -> RedisStore:
@@ -75,11 +84,12 @@ class RedisStore:
     def mark(self, name: str) -> str | None:
         return self.client.hget(MARKS_KEY, name)
 
-    def set_mark(self, name: str, value: str | None) -> None:
-        if value is None:
-            self.client.hdel(MARKS_KEY, name)
-        else:
-            self.client.hset(MARKS_KEY, name, value)
+    def lower_mark(self, name: str, value: str) -> None:
+        """Like SQLiteStore.lower_mark; atomic, as several workers lower the same mark."""
+        self._lower_mark(keys=[MARKS_KEY], args=[name, value])
+
+    def clear_mark(self, name: str) -> None:
+        self.client.hdel(MARKS_KEY, name)
 
     def close(self) -> None:
         self.client.close()

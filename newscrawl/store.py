@@ -47,7 +47,9 @@ class Store(Protocol):
 
     def mark(self, name: str) -> str | None: ...
 
-    def set_mark(self, name: str, value: str | None) -> None: ...
+    def lower_mark(self, name: str, value: str) -> None: ...
+
+    def clear_mark(self, name: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -100,12 +102,17 @@ class SQLiteStore:
         row = self.db.execute("SELECT value FROM marks WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
-    def set_mark(self, name: str, value: str | None) -> None:
-        """A small named value kept across runs (None removes it)."""
-        if value is None:
-            self.db.execute("DELETE FROM marks WHERE name = ?", (name,))
-        else:
-            self.db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?)", (name, value))
+    def lower_mark(self, name: str, value: str) -> None:
+        """Sets a small named value kept across runs, unless it holds a lower one (by
+        string order: marks of one kind are written in one fixed format)."""
+        self.db.execute(
+            "INSERT INTO marks VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET value = min(value, excluded.value)",
+            (name, value),
+        )
+
+    def clear_mark(self, name: str) -> None:
+        self.db.execute("DELETE FROM marks WHERE name = ?", (name,))
 
     def close(self) -> None:
         self.db.close()

@@ -19,7 +19,7 @@ could be listed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.http import Request, Response
@@ -119,8 +119,9 @@ class FinanceSpider(ArticlePageSpider):
 
     # --- unfinished walks ----------------------------------------------------------------
     # Before a page's articles are requested, the store notes how far back the walk has
-    # listed; a run that ends normally has handled all it listed and removes the note.
-    # A note found at start means a run died: its walk goes on past pages of known
+    # listed; a run that ends normally (reason `finished`) has handled all it listed and
+    # removes the note. A note found at start means a run died, or a worker of a
+    # distributed run did (reason `worker_lost`): the walk goes on past pages of known
     # articles down to the note.
 
     def walk_mark(self, channel: Channel) -> str:
@@ -141,12 +142,15 @@ class FinanceSpider(ArticlePageSpider):
             return
         earlier = [t for t in (self.reached.get(channel.name), self.resume.get(channel.name)) if t]
         self.reached[channel.name] = reached = min([*times, *earlier])
-        self.state_store.set_mark(self.walk_mark(channel), reached.isoformat())
+        # In UTC, so that string order is time order: the workers of a distributed run
+        # share the note, and it only ever moves back.
+        note = reached.astimezone(UTC).isoformat(timespec="seconds")
+        self.state_store.lower_mark(self.walk_mark(channel), note)
 
     def closed(self, reason: str) -> None:
         if reason == "finished" and self.state_store is not None:
             for channel in self.picked:
-                self.state_store.set_mark(self.walk_mark(channel), None)
+                self.state_store.clear_mark(self.walk_mark(channel))
 
     def stop_reason(
         self,

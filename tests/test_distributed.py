@@ -29,6 +29,9 @@ from test_finance import (
     write_channels,
 )
 
+from newscrawl.redis_store import RedisStore
+from newscrawl.store import SQLiteStore
+
 N = 1000
 FAST = {
     "CONCURRENT_REQUESTS": 64,
@@ -207,6 +210,26 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
     assert max(requested.values()) == 1
     assert stat(rerun, "newscrawl/written") == N - len(before)
     assert stat(rerun, "newscrawl/changed") == 0
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_a_walk_note_only_moves_back(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Workers that listed less far do not move the shared note forward."""
+    if kind == "sqlite":
+        store = SQLiteStore(tmp_path / "state.sqlite3")
+    else:
+        store = RedisStore.from_url(request.getfixturevalue("redis_url"))
+    name = "unfinished-walk:finance:china"
+    store.lower_mark(name, "2024-05-01T02:00:00+00:00")
+    store.lower_mark(name, "2024-05-01T03:00:00+00:00")
+    assert store.mark(name) == "2024-05-01T02:00:00+00:00"
+    store.lower_mark(name, "2024-04-30T23:59:59+00:00")
+    assert store.mark(name) == "2024-04-30T23:59:59+00:00"
+    store.clear_mark(name)
+    assert store.mark(name) is None
+    store.close()
 
 
 def test_unreachable_redis_fails_naming_the_url(site: LocalSina, tmp_path: Path) -> None:
