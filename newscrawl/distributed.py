@@ -29,7 +29,7 @@ class RedisAddon:
         check_reachable(settings)
         timeout = settings.getfloat("REDIS_CONNECT_TIMEOUT", 10.0)
         for name, value in {
-            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "SCHEDULER": "newscrawl.redis_workers.RunScheduler",
             "DUPEFILTER_CLASS": "newscrawl.redis_workers.RunDupeFilter",
             "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
             "SCHEDULER_QUEUE_KEY": f"{KEY_PREFIX}:%(spider)s:requests",

@@ -10,7 +10,10 @@ these on only when REDIS_URL is set, so that a crawl without Redis never imports
   are marked seen, but their ids are not known) are listed and fetched again. Workers
   prove they are alive with a heartbeat (REDIS_WORKER_TIMEOUT); when Redis is lost in the
   middle of a run the heartbeat fails and the worker stops with an error instead of
-  hanging.
+  hanging. The run's busy set (`newscrawl:<spider>:busy:<run>`) holds the workers that
+  have requests in hand.
+* `RunScheduler`: scrapy-redis's scheduler, that keeps a worker in its run while others
+  are busy and hands a dead run's queue on to the next one (see its docstring).
 * `RunDupeFilter`: scrapy-redis's dupefilter, keyed by that run.
 """
 
@@ -19,24 +22,26 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from scrapy import Spider, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newscrawl.distributed import KEY_PREFIX
 from newscrawl.stats import mark_failed
 
 logger = logging.getLogger(__name__)
-
 
 
 class RedisUnreachable(RuntimeError):
@@ -81,7 +86,9 @@ def check_reachable(settings: BaseSettings) -> None:
 
 # Join the current run if a worker of it is alive, else start a new one. Atomic, so two
 # workers starting at once always land in the same run. Scores are expiry times (Redis's
-# clock, so the workers' clocks do not matter).
+# clock, so the workers' clocks do not matter). A new run drops the previous run's seen
+# requests and busy set, and is "preparing" (ARGV[5]) until its first worker has marked
+# what the queue still holds as seen (RunScheduler.open): workers that join wait for that.
 _JOIN = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
@@ -91,9 +98,11 @@ local new = 0
 if run == 0 or redis.call('ZCARD', KEYS[1]) == 0 then
     run = redis.call('INCR', KEYS[2])
     new = 1
-    redis.call('DEL', ARGV[3] .. (run - 1))
+    redis.call('DEL', ARGV[3] .. (run - 1), ARGV[4] .. (run - 1))
+    redis.call('SET', ARGV[5] .. run, ARGV[1], 'PX', math.ceil(tonumber(ARGV[2]) * 1000))
 end
 redis.call('ZADD', KEYS[1], t + tonumber(ARGV[2]), ARGV[1])
+redis.call('SADD', ARGV[4] .. run, ARGV[1])
 return {run, new}
 """
 
@@ -104,10 +113,30 @@ redis.call('ZADD', KEYS[1], t + tonumber(ARGV[2]), ARGV[1])
 return 1
 """
 
+# This worker has nothing left to do: it leaves the run's busy set (KEYS[2]). Returns how
+# many other workers of the run are still busy and alive, and the busy ones whose
+# heartbeat has stopped: they died with requests taken.
+_IDLE = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+redis.call('SREM', KEYS[2], ARGV[1])
+local working, lost = 0, {}
+for _, worker in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    local expiry = redis.call('ZSCORE', KEYS[1], worker)
+    if expiry and tonumber(expiry) > t then
+        working = working + 1
+    else
+        table.insert(lost, worker)
+    end
+end
+return {working, lost}
+"""
+
 
 class RedisWorkers:
     """Registers this process as a worker of the spider's current run (see the module
-    docstring), keeps it alive with a heartbeat, and leaves the run when the spider closes."""
+    docstring), keeps it alive with a heartbeat, tells the run whether it is busy, and
+    leaves the run when the spider closes."""
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -120,19 +149,27 @@ class RedisWorkers:
         self.workers_key = f"{KEY_PREFIX}:{name}:workers"
         self.run_key = f"{KEY_PREFIX}:{name}:run"
         self.dupefilter_prefix = f"{KEY_PREFIX}:{name}:dupefilter:"
+        busy_prefix = f"{KEY_PREFIX}:{name}:busy:"
+        preparing_prefix = f"{KEY_PREFIX}:{name}:preparing:"
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.client = connect(settings)
         try:
             run, new = self.client.eval(
-                _JOIN, 2, self.workers_key, self.run_key,
-                self.worker, self.timeout, self.dupefilter_prefix,
+                _JOIN, 2, self.workers_key, self.run_key, self.worker, self.timeout,
+                self.dupefilter_prefix, busy_prefix, preparing_prefix,
             )
+            self.run = int(run)
+            self.started_run = bool(new)
+            self.preparing_key = f"{preparing_prefix}{self.run}"
+            if not self.started_run:
+                self.wait_until_prepared()
         except (redis.RedisError, OSError) as exc:
             message = f"Redis at {safe_url(self.url)} is unreachable ({exc})"
             logger.error(message)
             raise RedisUnreachable(message) from None
-        self.run = int(run)
         self.dupefilter_key = f"{self.dupefilter_prefix}{self.run}"
+        self.busy_key = f"{busy_prefix}{self.run}"
+        self.idle = False
         logger.info(
             "Distributed crawl through Redis at %s: worker %s %s run %d",
             safe_url(self.url), self.worker, "started" if new else "joined", self.run,
@@ -145,6 +182,17 @@ class RedisWorkers:
     def from_crawler(cls, crawler: Crawler) -> RedisWorkers:
         return cls(crawler)
 
+    def wait_until_prepared(self) -> None:
+        """Blocks (at start, before the engine runs) while the run's first worker prepares
+        the run; at most REDIS_WORKER_TIMEOUT, after which the key has expired anyway."""
+        deadline = time.monotonic() + self.timeout
+        while self.client.exists(self.preparing_key) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def prepared(self) -> None:
+        """The first worker of a new run is done preparing it: the others may go on."""
+        self.client.delete(self.preparing_key)
+
     def spider_opened(self) -> None:
         self.heartbeat.start(max(self.timeout / 4, 0.2), now=False)
 
@@ -152,22 +200,141 @@ class RedisWorkers:
         try:
             self.client.eval(_BEAT, 1, self.workers_key, self.worker, self.timeout)
         except (redis.RedisError, OSError) as exc:
-            logger.error("Lost Redis at %s (%s); stopping this worker", safe_url(self.url), exc)
-            mark_failed(self.crawler.stats, "redis-lost")
-            if self.heartbeat.running:
-                self.heartbeat.stop()
-            engine = self.crawler.engine
-            if engine is not None and engine.running:
-                deferred_from_coro(engine.close_spider_async(reason="redis-lost"))
+            self.lost_redis(exc)
+
+    def lost_redis(self, exc: Exception) -> None:
+        logger.error("Lost Redis at %s (%s); stopping this worker", safe_url(self.url), exc)
+        mark_failed(self.crawler.stats, "redis-lost")
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        engine = self.crawler.engine
+        if engine is not None and engine.running:
+            deferred_from_coro(engine.close_spider_async(reason="redis-lost"))
+
+    def working(self) -> None:
+        """This worker took a request: the others of the run wait for it before leaving."""
+        if self.idle:
+            try:
+                self.client.sadd(self.busy_key, self.worker)
+            except (redis.RedisError, OSError) as exc:
+                self.lost_redis(exc)
+            self.idle = False
+
+    def idle_now(self) -> tuple[int, list[str]]:
+        """This worker has nothing in hand: (how many other workers of the run are busy,
+        the busy workers of the run that died)."""
+        working, lost = self.client.eval(
+            _IDLE, 2, self.workers_key, self.busy_key, self.worker
+        )
+        self.idle = True
+        return int(working), [w.decode() if isinstance(w, bytes) else w for w in lost]
 
     def spider_closed(self) -> None:
         if self.heartbeat.running:
             self.heartbeat.stop()
         try:
-            self.client.zrem(self.workers_key, self.worker)
+            self.client.pipeline().zrem(self.workers_key, self.worker).srem(
+                self.busy_key, self.worker
+            ).execute()
         except (redis.RedisError, OSError):
             pass
         self.client.close()
+
+
+class RunScheduler(Scheduler):
+    """scrapy-redis's scheduler, for a worker of a run.
+
+    * A new run keeps what the previous run left queued (its workers died before they
+      took it), and marks it as seen, so that listing it again does not queue it twice.
+    * A worker whose queue runs dry while another worker of the run is busy does not
+      leave: that worker may still queue requests (the listing's next page, say). It
+      looks at the queue again at the engine's next heartbeat (every 5 s), and leaves once
+      no worker of the run is busy. A busy worker that died (no heartbeat for
+      REDIS_WORKER_TIMEOUT) does not hold the others; they end the run with the reason
+      `worker_lost`, which keeps the walk notes of the finance spider, so that the next
+      run lists again what the dead worker had taken.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.waiting = False  # for one INFO line when this worker starts waiting
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        scheduler.workers = crawler.get_extension(RedisWorkers)
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        super().open(spider)
+        if self.workers.started_run:
+            try:
+                kept = self.mark_queued_as_seen()
+            finally:
+                self.workers.prepared()
+            if kept:
+                logger.info(
+                    "Run %d: %d request(s) left queued by the previous run are kept",
+                    self.workers.run, kept,
+                )
+
+    def mark_queued_as_seen(self) -> int:
+        """Adds the fingerprint of every queued request to this run's seen requests;
+        returns how many requests are kept. One this spider cannot read (queued by an
+        older version of it, say) is dropped with a WARNING: popped, it would stop the
+        crawl."""
+        fingerprints, kept = [], 0
+        for encoded in self.server.zrange(self.queue.key, 0, -1):
+            try:
+                fields = self.queue.serializer.loads(encoded)
+                request = request_from_dict(fields, spider=self.spider)
+            except Exception as exc:  # whatever unpickling or an unknown callback raises
+                logger.warning("Dropped a queued request this spider cannot read: %r", exc)
+                self.server.zrem(self.queue.key, encoded)
+                continue
+            kept += 1
+            if not request.dont_filter:
+                fingerprints.append(self.df.request_fingerprint(request))
+        for start in range(0, len(fingerprints), 1000):
+            self.server.sadd(self.df.key, *fingerprints[start:start + 1000])
+        return kept
+
+    def next_request(self) -> Request | None:
+        request = super().next_request()
+        if request is not None:
+            self.workers.working()
+            self.waiting = False
+        return request
+
+    def spider_idle(self) -> None:
+        """Keeps this worker in the run while another worker of it is busy (see above)."""
+        try:
+            working, lost = self.workers.idle_now()
+            queued = len(self.queue)
+        except (redis.RedisError, OSError) as exc:
+            self.workers.lost_redis(exc)
+            return
+        if queued:  # queued since the engine looked: taken at its next heartbeat
+            raise DontCloseSpider
+        if working:
+            if not self.waiting:
+                logger.info(
+                    "Nothing to do for now; waiting for the %d busy worker(s) of run %d",
+                    working, self.workers.run,
+                )
+                self.waiting = True
+            raise DontCloseSpider
+        if lost:
+            for worker in lost:
+                logger.warning(
+                    "Worker %s of run %d stopped without a heartbeat while it had requests"
+                    " in hand; the next run lists again what it had taken",
+                    worker, self.workers.run,
+                )
+            self.crawler.stats.set_value("newscrawl/workers_lost", len(lost))
+            raise CloseSpider("worker_lost")
 
 
 class RunDupeFilter(RFPDupeFilter):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from localserver import LocalServer
+from localserver import Answer, LocalServer
 from test_finance import (
     LocalSina,
     channel,
@@ -162,9 +162,10 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
     site.delay = 0.01
     slow = {**FAST, "CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
             "REDIS_WORKER_TIMEOUT": 2}
-    # Every 20th page hangs until released; the victim is killed once it holds one of
-    # them, so it surely dies with work taken but not written.
-    site.hung = {s.doc_id for s in stories[::20]}
+    # Every 20th page from the third listing page on hangs until released; the victim is
+    # killed once it holds one of them, so it surely dies with work taken but not written,
+    # below listing pages whose articles are all written.
+    site.hung = {s.doc_id for s in stories[100::20]}
     victim = start_crawl(site, out, channels, REDIS_URL=redis_url, USER_AGENT="victim", **slow)
     other = start_crawl(site, out, channels, REDIS_URL=redis_url, **slow)
 
@@ -191,14 +192,13 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
     for ident, text in before.items():
         check_post(text, site.stories[ident])
 
-    # Repeat the crawl once the killed worker's heartbeat has expired: a new run, whose
-    # dupefilter does not block what the killed worker took but did not write. The gaps
-    # it left may lie under pages of known articles only, where a plain walk stops: walk
-    # the whole listing back (`since`; the stories span 2024-04-30/05-01 Beijing time).
-    time.sleep(2.5)
+    # Repeat the crawl (the plain scheduled one): a new run, whose dupefilter does not
+    # block what the killed worker took but did not write. The gaps it left may lie under
+    # pages of known articles only, where a plain walk would stop; the note takes the walk
+    # back far enough.
     site.delay = 0
     mark = len(site.server.requests)
-    rerun = crawl(site, out, channels, "since=2024-04-30", REDIS_URL=redis_url, **FAST)
+    rerun = crawl(site, out, channels, REDIS_URL=redis_url, **FAST)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     after = posts(out)
     assert sorted(after) == sorted(s.doc_id for s in stories)
@@ -210,6 +210,111 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
     assert max(requested.values()) == 1
     assert stat(rerun, "newscrawl/written") == N - len(before)
     assert stat(rerun, "newscrawl/changed") == 0
+    # The survivor waited for the victim until its heartbeat expired, then ended the run
+    # as one that lost a worker, which keeps the walk note for the rerun.
+    assert "stopped without a heartbeat while it had requests in hand" in survivor.stderr
+    assert "finished: worker_lost" in survivor.stderr
+    assert stat(survivor, "newscrawl/workers_lost") == 1
+    assert "a previous run stopped before it was done" in rerun.stderr
+
+
+def test_a_worker_with_nothing_queued_waits_for_the_busy_ones(
+    site: LocalSina, tmp_path: Path, redis_url: str
+) -> None:
+    """The second worker lists a channel with nothing in it while the first is still
+    listing its own: it stays, and takes its share of what the first one lists."""
+    out = tmp_path / "out"
+    channels = write_channels(tmp_path, [channel("china", 1686), channel("quiet", 1687)])
+    stories = [site.story("dw", n) for n in range(1, 201)]
+    site.listing(1686, [site.item(s) for s in stories])
+    site.listing(1687, [])
+    site.delay = 0.2
+    store = redis.Redis.from_url(redis_url)
+
+    def busy_listing(path: str) -> Answer:
+        # The first page answers once the second worker has joined and gone idle (it is
+        # out of the run's busy set).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+            store.zcard("newscrawl:finance:workers") == 2
+            and store.scard("newscrawl:finance:busy:1") == 1
+        ):
+            time.sleep(0.02)
+        return site.listed_answer(path)
+
+    site.answers[1686] = busy_listing
+    slow = {**FAST, "CONCURRENT_REQUESTS": 4, "CONCURRENT_REQUESTS_PER_DOMAIN": 4}
+    first = start_crawl(site, out, channels, "channels=china", REDIS_URL=redis_url, **slow)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not site.api_requests():
+        time.sleep(0.02)
+    second = start_crawl(site, out, channels, "channels=quiet", REDIS_URL=redis_url, **slow)
+    results = [first.finish(), second.finish()]
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+    counts = [stat(r, "newscrawl/written") for r in results]
+    assert sum(counts) == len(stories) and min(counts) > 0, counts
+    assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
+    assert max(site.requests_for().values()) == 1
+    assert "joined run 1" in results[1].stderr
+    assert "waiting for the 1 busy worker(s) of run 1" in results[1].stderr
+    store.close()
+
+
+def test_a_new_run_takes_over_what_a_dead_run_left_queued(
+    site: LocalSina, tmp_path: Path, redis_url: str
+) -> None:
+    """The only worker dies with most of a listing page still queued in Redis: the next
+    run keeps the queued requests, lists again, and still fetches each article once."""
+    out = tmp_path / "out"
+    channels, stories = thousand(site, tmp_path)
+    site.hung = {s.doc_id for s in stories}
+    store = redis.Redis.from_url(redis_url)
+    queue = "newscrawl:finance:requests"
+    one = {**FAST, "CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+           "REDIS_WORKER_TIMEOUT": 1}
+    victim = start_crawl(site, out, channels, REDIS_URL=redis_url, **one)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (site.requests_for() and store.zcard(queue) >= 40):
+        time.sleep(0.02)
+    victim.kill()  # holds one article page; 49 more and the next listing page are queued
+    victim.finish(timeout=30)
+    left = store.zcard(queue)
+    assert left >= 40 and not posts(out)
+    taken = set(site.requests_for())
+    site.hung = set()
+    site.released.set()
+    time.sleep(1.5)  # the dead worker's heartbeat expires
+
+    mark = len(site.server.requests)
+    rerun = crawl(site, out, channels, REDIS_URL=redis_url, **FAST)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
+    requested = site.requests_for(mark)
+    assert set(requested) == {s.doc_id for s in stories}
+    assert max(requested.values()) == 1, [i for i, n in requested.items() if n > 1]
+    assert taken <= set(requested)  # what the dead worker held is fetched again
+    assert store.zcard(queue) == 0
+    assert "started run 2" in rerun.stderr
+    assert f"Run 2: {left} request(s) left queued by the previous run are kept" in rerun.stderr
+    store.close()
+
+
+def test_a_queued_request_the_spider_cannot_read_is_dropped_with_a_warning(
+    site: LocalSina, tmp_path: Path, redis_url: str
+) -> None:
+    out = tmp_path / "out"
+    channels = write_channels(tmp_path, [channel("china", 1686)])
+    stories = [site.story("uq", n) for n in range(1, 6)]
+    site.listing(1686, [site.item(s) for s in stories])
+    store = redis.Redis.from_url(redis_url)
+    store.zadd("newscrawl:finance:requests", {b"\x80\x05not a pickle": 0})
+    result = crawl(site, out, channels, REDIS_URL=redis_url, **FAST)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Dropped a queued request this spider cannot read" in result.stderr
+    assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
+    assert store.zcard("newscrawl:finance:requests") == 0
+    store.close()
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
