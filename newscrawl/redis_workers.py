@@ -227,7 +227,7 @@ class RedisWorkers:
             _IDLE, 2, self.workers_key, self.busy_key, self.worker
         )
         self.idle = True
-        return int(working), [w.decode() if isinstance(w, bytes) else w for w in lost]
+        return int(working), [worker.decode() for worker in lost]
 
     def spider_closed(self) -> None:
         if self.heartbeat.running:
@@ -254,10 +254,6 @@ class RunScheduler(Scheduler):
       `worker_lost`, which keeps the walk notes of the finance spider, so that the next
       run lists again what the dead worker had taken.
     """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.waiting = False  # for one INFO line when this worker starts waiting
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunScheduler:
@@ -305,11 +301,11 @@ class RunScheduler(Scheduler):
         request = super().next_request()
         if request is not None:
             self.workers.working()
-            self.waiting = False
         return request
 
     def spider_idle(self) -> None:
         """Keeps this worker in the run while another worker of it is busy (see above)."""
+        just_idle = not self.workers.idle  # for one INFO line each time it starts waiting
         try:
             working, lost = self.workers.idle_now()
             queued = len(self.queue)
@@ -319,12 +315,11 @@ class RunScheduler(Scheduler):
         if queued:  # queued since the engine looked: taken at its next heartbeat
             raise DontCloseSpider
         if working:
-            if not self.waiting:
+            if just_idle:
                 logger.info(
                     "Nothing to do for now; waiting for the %d busy worker(s) of run %d",
                     working, self.workers.run,
                 )
-                self.waiting = True
             raise DontCloseSpider
         if lost:
             for worker in lost:

@@ -150,12 +150,17 @@ def scrapy_crawl(
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `scrapy crawl SPIDER ARGS...` of this project in a subprocess."""
-    env = dict(os.environ, PYTHONPATH=str(PROJECT), SCRAPY_SETTINGS_MODULE="newscrawl.settings")
-    env.pop("SCRAPY_PROJECT", None)
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
     return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        command, cwd=cwd, env=crawl_env(), capture_output=True, text=True, timeout=timeout
     )
+
+
+def crawl_env() -> dict[str, str]:
+    """The environment of a `scrapy crawl` of this project, whatever the test run's own."""
+    env = dict(os.environ, PYTHONPATH=str(PROJECT), SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+    env.pop("SCRAPY_PROJECT", None)
+    return env
 
 
 def settings_args(**settings: object) -> list[str]:

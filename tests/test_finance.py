@@ -5,7 +5,6 @@ the API's error shapes) and the article pages, all on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -22,7 +21,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from localserver import PROJECT, Answer, LocalServer, scrapy_crawl, settings_args
+from localserver import (
+    PROJECT,
+    Answer,
+    LocalServer,
+    crawl_env,
+    scrapy_crawl,
+    settings_args,
+)
 from pagegen import PageSpec, article_page
 
 from newscrawl.exporters import front_matter
@@ -216,11 +222,9 @@ class BackgroundCrawl:
     the test waits on another one) would stall once the pipe is full."""
 
     def __init__(self, command: list[str]) -> None:
-        env = dict(os.environ, PYTHONPATH=str(PROJECT), SCRAPY_SETTINGS_MODULE="newscrawl.settings")
-        env.pop("SCRAPY_PROJECT", None)
         self.stdout = tempfile.TemporaryFile("w+", encoding="utf-8")
         self.stderr = tempfile.TemporaryFile("w+", encoding="utf-8")
-        self.process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=self.stdout,
+        self.process = subprocess.Popen(command, cwd=PROJECT, env=crawl_env(), stdout=self.stdout,
                                         stderr=self.stderr)
 
     def kill(self) -> None:
