@@ -19,7 +19,7 @@ from newscrawl.channels import ChannelConfig
 from newscrawl.items import Article
 from newscrawl.roll import Listed
 from newscrawl.sina import NotAnArticle, parse_article, strip_query, url_document_id
-from newscrawl.stats import count_drop, mark_failed
+from newscrawl.stats import count_drop, fail_run
 from newscrawl.store import StateStore, Store, crawl_store
 
 # Pre-2016 article URLs carry no doc id: `/stock/jsy/20150824/150323048535.shtml`.
@@ -88,9 +88,9 @@ class ArticlePageSpider(scrapy.Spider):
         """Validates the spider arguments; raises BadArgument naming the argument."""
 
     def fail(self, reason: str, message: str) -> None:
-        """Give up the whole run: one ERROR line, and a non-zero exit status."""
-        self.logger.error(message)
-        mark_failed(self.crawler.stats, reason)
+        """Give up the whole run once what is under way ends: one ERROR line, `reason` as
+        the finish reason, and a non-zero exit status."""
+        fail_run(self.crawler, reason, message, stop=False, log=self.logger)
 
     def on_article_host(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()

@@ -32,14 +32,13 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.settings import BaseSettings
-from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newscrawl.distributed import KEY_PREFIX
-from newscrawl.stats import mark_failed
+from newscrawl.stats import fail_run
 
 logger = logging.getLogger(__name__)
 
@@ -203,13 +202,10 @@ class RedisWorkers:
             self.lost_redis(exc)
 
     def lost_redis(self, exc: Exception) -> None:
-        logger.error("Lost Redis at %s (%s); stopping this worker", safe_url(self.url), exc)
-        mark_failed(self.crawler.stats, "redis-lost")
         if self.heartbeat.running:
             self.heartbeat.stop()
-        engine = self.crawler.engine
-        if engine is not None and engine.running:
-            deferred_from_coro(engine.close_spider_async(reason="redis-lost"))
+        message = f"Lost Redis at {safe_url(self.url)} ({exc}); stopping this worker"
+        fail_run(self.crawler, "redis-lost", message, log=logger)
 
     def working(self) -> None:
         """This worker took a request: the others of the run wait for it before leaving."""

@@ -1,4 +1,11 @@
-"""Run accounting: counters by reason, and the one summary line every run ends with."""
+"""Run accounting: counters by reason, how a run ends, and the one summary line every run
+ends with.
+
+A run that cannot do its job (a bad argument, the state held by another crawl, a full
+disk, ...) is *failed*: `fail_run` logs its one ERROR, records the reason in the stats
+(`newscrawl/failed`), and the run finishes with that reason as Scrapy's `finish_reason`.
+`scrapy crawl` then exits non-zero (newscrawl.commands.crawl).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,14 @@ import logging
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 
 logger = logging.getLogger(__name__)
 
 DROPPED = "newscrawl/dropped/"
+FAILED = "newscrawl/failed"
 
 
 def count_drop(stats: StatsCollector, reason: str) -> None:
@@ -18,22 +28,52 @@ def count_drop(stats: StatsCollector, reason: str) -> None:
     stats.inc_value(DROPPED + reason)
 
 
-def mark_failed(stats: StatsCollector, reason: str) -> None:
-    """Make `scrapy crawl` exit non-zero (see newscrawl.commands.crawl)."""
-    stats.set_value("newscrawl/failed", reason)
+def fail_run(
+    crawler: Crawler,
+    reason: str,
+    message: str,
+    *,
+    stop: bool = True,
+    log: logging.Logger | logging.LoggerAdapter = logger,
+) -> None:
+    """The run as a whole failed: one ERROR (`message`: what, where, what to do), a
+    non-zero exit status, and `reason` as the run's `finish_reason`.
+
+    With `stop`, the spider closes now, dropping what is still queued; else the run goes
+    on to its end and finishes with `reason` (RunSummary raises CloseSpider when it gets
+    idle). The first reason of a run is the one kept.
+    """
+    log.error("%s", message)
+    if crawler.stats.get_value(FAILED):
+        return
+    crawler.stats.set_value(FAILED, reason)
+    engine = crawler.engine
+    if stop and engine is not None and engine.spider is not None:
+        deferred_from_coro(engine.close_spider_async(reason=reason))
+
+
+def failed_reason(stats: StatsCollector) -> str:
+    """Why the run failed, or '' when it did not."""
+    return stats.get_value(FAILED) or ""
 
 
 class RunSummary:
-    """Logs one INFO line at the end of every run: written, changed, unchanged, skipped
-    as known, dropped by reason."""
+    """Ends a failed run with its own reason, and logs one INFO line at the end of every
+    run: written, changed, unchanged, skipped as known, dropped by reason."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
         return cls(crawler)
+
+    def spider_idle(self) -> None:
+        reason = failed_reason(self.stats)
+        if reason:
+            raise CloseSpider(reason)
 
     def spider_closed(self, reason: str) -> None:
         logger.info("%s", summary_line(self.stats.get_stats(), reason))
@@ -51,5 +91,4 @@ def summary_line(stats: dict, reason: str) -> str:
         f"skipped as known {stats.get('newscrawl/skipped_known', 0)}",
         f"dropped {stats.get('newscrawl/dropped', 0)}" + (f" ({by_reason})" if by_reason else ""),
     ]
-    failed = stats.get("newscrawl/failed")
-    return "Summary: " + ", ".join(parts) + f"; finished: {failed or reason}"
+    return "Summary: " + ", ".join(parts) + f"; finished: {reason}"

@@ -1,5 +1,6 @@
-"""`scrapy crawl`, exiting non-zero when the run failed as a whole (bad arguments, the
-state held by another crawl, no channel listed), so cron and schedulers notice."""
+"""`scrapy crawl`, exiting non-zero when the run failed as a whole (newscrawl.stats.fail_run:
+bad arguments, the state held by another crawl, no channel listed, ...), so cron and
+schedulers notice."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import argparse
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+
+from newscrawl.stats import failed_reason
 
 
 class Command(ScrapyCrawlCommand):
@@ -17,5 +20,5 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or crawler.stats.get_value("newscrawl/failed"):
+        if self.crawler_process.bootstrap_failed or failed_reason(crawler.stats):
             self.exitcode = 1
