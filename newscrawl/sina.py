@@ -9,7 +9,7 @@ article comes out ready for a post.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -20,6 +20,7 @@ from scrapy.http import HtmlResponse, Response
 
 from newscrawl.clean import clean_element
 from newscrawl.css import PageIndex
+from newscrawl.exporters import yaml_printable
 from newscrawl.items import Article
 from newscrawl.reading import UNDECODABLE, NotAnArticle, Reading, read_page
 
@@ -71,7 +72,7 @@ def parse_article(
     page, root = reading.page, reading.root
     index = PageIndex(root, page.body, _FEW_TAGS)  # (read_page reads ASCII-compatible only)
     metas = page_metas(index.elements("meta"))
-    title = first_text(index, TITLE_CSS) or meta(metas, "og:title")
+    title = first_text(index, TITLE_CSS, clean_title) or clean_title(meta(metas, "og:title"))
     if not title:
         raise NotAnArticle("no-title", "no headline (h1) on the page")
     body = first(index, BODY_CSS)
@@ -131,16 +132,26 @@ def collapse(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def clean_title(text: str | None) -> str:
+    """A title as a post holds it: without what YAML cannot hold (control characters and
+    the like; a line break is a space), then whitespace collapsed and trimmed: removing a
+    character can leave two spaces side by side, or one at an end."""
+    return collapse(yaml_printable(text or ""))
+
+
 def first(index: PageIndex, css: tuple[str, ...]) -> etree._Element | None:
     """The first element matching the first of the selectors that matches any."""
     return next((element for query in css for element in index.find(query)), None)
 
 
-def first_text(index: PageIndex, css: tuple[str, ...]) -> str:
-    """Collapsed text of the first non-empty match of the selectors, in order."""
+def first_text(
+    index: PageIndex, css: tuple[str, ...], clean: Callable[[str], str] = collapse
+) -> str:
+    """Text of the first match of the selectors, in order, that is not empty once
+    `clean`ed (whitespace collapsed, by default)."""
     for query in css:
         for element in index.find(query):
-            text = collapse(text_of(element))
+            text = clean(text_of(element))
             if text:
                 return text
     return ""
