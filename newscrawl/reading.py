@@ -98,8 +98,8 @@ def read_page(response: Response) -> Reading:
         if _looks_utf8(content):
             return _lossy_reading(response, content, ["utf-8"])
     candidates = _unique((*declared, *FALLBACK_ENCODINGS))
-    for encoding in candidates:
-        text = _decoded(content, encoding) if encoding != "utf-8" else None
+    for encoding in candidates:  # (UTF-8 is known not to decode them by now)
+        text = None if encoding == "utf-8" else _decoded(content, encoding)
         if text is not None:
             return _text_reading(response, content, encoding, text)
     return _lossy_reading(response, content, candidates)
@@ -130,9 +130,9 @@ def _ascii_compatible(encoding: str) -> bool:
 
 def _looks_utf8(content: bytes) -> bool:
     """Whether `content` is UTF-8: valid, or damaged (cut in the middle of a character,
-    a stray byte) after at least _UTF8_EVIDENCE valid multi-byte characters, which GBK text
-    practically never makes (the odds fall about sixfold a character: one in a million
-    for eight)."""
+    bytes of another encoding mixed in) after at least _UTF8_EVIDENCE valid multi-byte
+    characters, which GBK text practically never makes: the odds fall about sixfold a
+    character, to less than one in a million for eight."""
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as error:  # (at once, on GBK)

@@ -72,10 +72,10 @@ def test_a_declared_encoding_that_lies_yields_to_the_true_one(tmp_path):
         "header and meta": (page(3).encode("gbk"), "text/html; charset=UTF-8"),
         "BOM": (BOM + page(4, meta="").encode("gbk"), "text/html"),
         "BOM, header and meta": (BOM + page(5).encode("gbk"), "text/html; charset=utf-8"),
-        # libxml2 reports 100 errors a document, then nothing: an old page's stray end
-        # tags used them up before the first GBK byte
+        # libxml2 reports 100 errors a document, then nothing: stray end tags (left by
+        # server-side includes) used them up before the first GBK byte, in the <title>
         "meta, after 150 parse errors": (
-            page(6).replace("<body>", "<body>" + "</font>" * 150, 1).encode("gbk"), "text/html"),
+            page(6).replace("<head>", "<head>" + "</div>" * 150, 1).encode("gbk"), "text/html"),
     }
     utf8 = {  # UTF-8 bytes said to be GBK (they would decode as GB18030, into mojibake)
         "meta": (page(11, meta=GBK_META).encode(), "text/html"),
@@ -111,6 +111,12 @@ def test_undecodable_bytes_never_reach_a_post(tmp_path):
     # GBK bytes in a UTF-8 page, outside the article (an old ad script)
     ad = b"<script>var ad = '" + "广告位招租".encode("gbk") + b"';</script></head>"
     script = page(3).encode().replace(b"</head>", ad, 1)
+    # a legacy GBK include after the article (a block of related headlines): more
+    # undecodable bytes as UTF-8 than the UTF-8 page has as GB18030, yet the page is UTF-8
+    headlines = "".join(f"<li>相关新闻第{i}条：市场观察与政策解读</li>" for i in range(150))
+    include = ('<ul class="related">' + headlines + "</ul>").encode("gbk")
+    legacy = page(6).encode().replace(b'<div class="article-bottom', include
+                                      + b'<div class="article-bottom', 1)
     # cut in the middle of the article's text; GBK bytes inside the article's text
     second = PARAGRAPHS[1].encode()
     cut_body = page(4).encode()
@@ -121,6 +127,7 @@ def test_undecodable_bytes_never_reach_a_post(tmp_path):
             1: server.page("/cut-utf8.shtml", cut_utf8, "text/html; charset=utf-8"),
             2: server.page("/cut-gbk.shtml", cut_gbk, "text/html"),
             3: server.page("/script.shtml", script, "text/html; charset=utf-8"),
+            6: server.page("/legacy.shtml", legacy, "text/html"),
         }
         refused = [
             server.page("/cut-body.shtml", cut_body, "text/html; charset=utf-8"),
