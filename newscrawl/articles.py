@@ -52,6 +52,7 @@ class ArticlePageSpider(scrapy.Spider):
     listings, `listed_requests`."""
 
     refresh = False  # request known articles again (listing spiders: -a refresh=1)
+    label_override = ""  # the label of every post, whatever its URL (-a label=)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArticlePageSpider:
@@ -106,6 +107,8 @@ class ArticlePageSpider(scrapy.Spider):
     def article_request(
         self, url: str, label: str = "", listed_at: datetime | None = None, **kwargs: Any
     ) -> Request:
+        """The request for an article page; `label` is its listing channel's label (the
+        post's label when no configured section matches the article's URL)."""
         return Request(
             url,
             callback=self.parse_article,
@@ -117,8 +120,8 @@ class ArticlePageSpider(scrapy.Spider):
     def listed_requests(
         self, entries: Iterable[Listed], label: str, skip_stats: str
     ) -> tuple[list[Request], set[str]]:
-        """Requests for the listed articles worth fetching, and the ids among `entries`
-        that the state store already knows.
+        """Requests for the listed articles worth fetching (`label`: the listing's label),
+        and the ids among `entries` that the state store already knows.
 
         One article is one doc id, whatever its URLs: an id already listed in this run is
         not requested again, nor a known one unless `refresh`. Entries without a link, off
@@ -165,13 +168,19 @@ class ArticlePageSpider(scrapy.Spider):
             if self.max_page_size and len(response.body) > self.max_page_size:
                 raise NotAnArticle("too-large", f"larger than {self.max_page_size} bytes")
             self.check_not_redirected_away(response)
-            article = parse_article(response, label, listed_at)
+            article = parse_article(response, listed_at=listed_at)
         except NotAnArticle as exc:
             requested = (response.meta.get("redirect_urls") or [response.url])[0]
             self.not_an_article(requested, exc.reason, exc.detail)
             return
-        article.label = label or self.channel_config.label_for(article.url)
+        article.label = self.label_for(article.url, label)
         yield article
+
+    def label_for(self, url: str, listing_label: str) -> str:
+        """A post's label: the one the user gave (`-a label=`), else that of the article's
+        own URL (its canonical URL's section), whatever listing reached it; the listing's
+        label only when no configured section matches."""
+        return self.label_override or self.channel_config.label_for(url, listing_label)
 
     def check_not_redirected_away(self, response: Response) -> None:
         """A removed article is often redirected to a home or error page."""

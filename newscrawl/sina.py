@@ -1,30 +1,28 @@
 """Sina article pages: from a response to an `Article`, for every template since 2005.
 
 Knows Sina's markup (T1 `blkContainer` 2005–2013, T2 2014–2017, T3 2017–now, T4 mobile,
-财经头条 and 看点), its encodings, ids and dates; the body is cleaned (newscrawl.clean)
-where it was parsed, and the article comes out ready for a post.
+财经头条 and 看点), its ids and dates; the page is read in its true encoding
+(newscrawl.reading), the body is cleaned (newscrawl.clean) where it was parsed, and the
+article comes out ready for a post.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dateutil import parser as dateparser
 from dateutil.tz import tzoffset
 from lxml import etree
-from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.response import get_base_url
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
-from w3lib.html import get_base_url as w3lib_base_url
 
 from newscrawl.clean import clean_element
 from newscrawl.css import PageIndex
+from newscrawl.exporters import yaml_printable
 from newscrawl.items import Article
+from newscrawl.reading import UNDECODABLE, NotAnArticle, Reading, read_page
 
 BEIJING = tzoffset("CST", 8 * 3600)  # Sina states Beijing time; China has no daylight saving
 
@@ -56,22 +54,11 @@ _CHINESE_DATE = re.compile(
     r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?"
 )
 _CMS_STAMP = re.compile(rb"published at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
-_LATE_META_CHARSET = re.compile(rb"<meta\b[^>]*charset[^>]*>", re.I)
 _EDITOR_PREFIX = re.compile(r"^\s*责任编辑\s*[:：]\s*")
 _TAGS_OR_SPACE = re.compile(r"<[^>]*>|\s")
 _CANONICAL_LINK = etree.XPath("//link[@rel='canonical']/@href")
 _MOODCOUNTER_URL = etree.XPath("//*[@name='moodcounter']/@url")
 _STRING = etree.XPath("string()")
-_ENCODING_ERRORS = {etree.ErrorTypes.ERR_INVALID_CHAR, etree.ErrorTypes.ERR_INVALID_ENCODING}
-
-
-class NotAnArticle(Exception):
-    """The page cannot become a post. `reason` is a short slug used in stats keys."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 def parse_article(
@@ -81,10 +68,11 @@ def parse_article(
 
     Raises NotAnArticle with a reason when the page is not an article page.
     """
-    page, root = read_page(response)
-    index = PageIndex(root, page.body if _ascii_compatible(page.encoding) else None, _FEW_TAGS)
+    reading = read_page(response)
+    page, root = reading.page, reading.root
+    index = PageIndex(root, page.body, _FEW_TAGS)  # (read_page reads ASCII-compatible only)
     metas = page_metas(index.elements("meta"))
-    title = first_text(index, TITLE_CSS) or meta(metas, "og:title")
+    title = first_text(index, TITLE_CSS, clean_title) or clean_title(meta(metas, "og:title"))
     if not title:
         raise NotAnArticle("no-title", "no headline (h1) on the page")
     body = first(index, BODY_CSS)
@@ -104,7 +92,7 @@ def parse_article(
     cleaned = clean_element(body, url)  # last: it changes the page's tree
     if not _TAGS_OR_SPACE.sub("", cleaned) and "<img" not in cleaned:
         raise NotAnArticle("empty-body", "nothing is left of the body once cleaned")
-    return Article(
+    article = Article(
         doc_id=doc_id,
         url=url,
         title=title,
@@ -115,90 +103,40 @@ def parse_article(
         editor=editor,
         og_image=meta(metas, "og:image"),
     )
+    return _without_undecodable(article, reading) if reading.undecodable else article
 
 
-def _ascii_compatible(encoding: str) -> bool:
-    """Whether ASCII text reads the same in `encoding` (UTF-8, GBK, Big5, ...; not UTF-16)."""
-    try:
-        return "<a class=x>".encode(encoding) == b"<a class=x>"
-    except LookupError:
-        return False
+def _without_undecodable(article: Article, reading: Reading) -> Article:
+    """The article of a page some bytes of which no encoding decodes: refused when they
+    fall in its title or body (the post would silently lack what they stood for, as a
+    page cut in the middle of its text does), else as it is, their marks removed from
+    the rest (a source name, an image URL)."""
+    if UNDECODABLE in article.title or UNDECODABLE in article.body:
+        raise NotAnArticle(
+            "undecodable",
+            f"{reading.undecodable} byte sequence(s) that no encoding decodes (read as"
+            f" {reading.page.encoding}), some in the article's title or body",
+        )
+    for name in ("url", "source", "editor", "og_image"):
+        setattr(article, name, getattr(article, name).replace(UNDECODABLE, ""))
+    return article
 
 
 def as_text(response: Response) -> HtmlResponse:
-    """`response` as HTML in its true encoding.
-
-    The HTTP header's charset wins, then the page's own `<meta>` (anywhere in the first
-    64 KiB, not only the first 4 KiB Scrapy looks at), never a `<script charset=...>`;
-    a declared encoding that fails to decode yields to one that does. GB2312 and GBK are
-    decoded as gb18030 (w3lib's aliases).
-    """
-    return read_page(response)[0]
+    """`response` as HTML in its true encoding (see newscrawl.reading.read_page)."""
+    return read_page(response).page
 
 
-def read_page(response: Response) -> tuple[HtmlResponse, etree._Element]:
-    """`as_text(response)` and the root of its tree, as `page.selector` has it.
-
-    Two savings count at hundreds of pages a second: lxml's plain HTML parser (lxml.html's
-    calls back into Python for every element handed out), and, for UTF-8, the body's own
-    bytes parsed as they are, libxml2 telling whether they are valid, instead of a Python
-    decode to check them, then parsel's decode and encode back (a few megabytes of
-    allocation per page)."""
-    body = response.body
-    if not body or body.isspace():
-        raise NotAnArticle("empty", "the response body is empty")
-    if b"\x00" in body[:4096]:
-        raise NotAnArticle("binary", "the response is not text")
-    header = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
-    declared = [enc for enc in (header, _meta_encoding(body)) if enc]
-    for encoding in [*declared, "utf-8"]:
-        page = response.replace(cls=HtmlResponse, encoding=encoding)
-        if codecs.lookup(encoding).name == "utf-8":
-            root = _utf8_tree(page)
-            if root is not None:
-                return page, root
-        if _decodes(body, encoding):
-            return page, _text_tree(page)
-    page = response.replace(cls=HtmlResponse, encoding=(declared or ["gb18030"])[0])
-    return page, _text_tree(page)
+def collapse(text: str | None) -> str:
+    """Whitespace runs (any Unicode whitespace, line breaks included) as one space, trimmed."""
+    return " ".join((text or "").split())
 
 
-def _text_tree(page: HtmlResponse) -> etree._Element:
-    return create_root_node(page.text, etree.HTMLParser, base_url=get_base_url(page))
-
-
-def _utf8_tree(page: HtmlResponse) -> etree._Element | None:
-    """The tree of a page read as UTF-8, parsed from its own bytes, as parsel parses them;
-    None when the bytes are not valid UTF-8 for libxml2 (or cannot be parsed as they are)."""
-    body = _utf8_body(page)
-    if body is None:
-        return None
-    # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
-    head = body[:16384].decode("utf-8", "ignore")[:4096]
-    base_url = w3lib_base_url(head, page.url, page.encoding)
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    try:
-        root = etree.fromstring(body, parser=parser, base_url=base_url)
-    except etree.XMLSyntaxError:
-        return None
-    if root is None or any(error.type in _ENCODING_ERRORS for error in parser.error_log):
-        return None
-    return root
-
-
-def _utf8_body(page: HtmlResponse) -> bytes | None:
-    """The bytes parsel would parse for a page whose body is valid UTF-8: `page.text`
-    stripped and encoded back. Without a BOM, NUL bytes or non-ASCII white space at either
-    end, those are the body's own bytes, ASCII white space stripped; else None."""
-    body = page.body
-    if read_bom(body)[0] or b"\x00" in body:
-        return None
-    stripped = body.strip()
-    head = stripped[:4].decode("utf-8", "ignore")[:1]
-    tail = stripped[-4:].decode("utf-8", "ignore")[-1:]
-    if not stripped or head.isspace() or tail.isspace():
-        return None
-    return stripped
+def clean_title(text: str | None) -> str:
+    """A title as a post holds it: without what YAML cannot hold (control characters and
+    the like; a line break is a space), then whitespace collapsed and trimmed: removing a
+    character can leave two spaces side by side, or one at an end."""
+    return collapse(yaml_printable(text or ""))
 
 
 def first(index: PageIndex, css: tuple[str, ...]) -> etree._Element | None:
@@ -206,11 +144,14 @@ def first(index: PageIndex, css: tuple[str, ...]) -> etree._Element | None:
     return next((element for query in css for element in index.find(query)), None)
 
 
-def first_text(index: PageIndex, css: tuple[str, ...]) -> str:
-    """Collapsed text of the first non-empty match of the selectors, in order."""
+def first_text(
+    index: PageIndex, css: tuple[str, ...], clean: Callable[[str], str] = collapse
+) -> str:
+    """Text of the first match of the selectors, in order, that is not empty once
+    `clean`ed (whitespace collapsed, by default)."""
     for query in css:
         for element in index.find(query):
-            text = collapse(text_of(element))
+            text = clean(text_of(element))
             if text:
                 return text
     return ""
@@ -219,11 +160,6 @@ def first_text(index: PageIndex, css: tuple[str, ...]) -> str:
 def text_of(element: etree._Element) -> str:
     """The element's text content (XPath `string()`: comments left out)."""
     return _STRING(element)
-
-
-def collapse(text: str | None) -> str:
-    """Whitespace runs (any Unicode whitespace, line breaks included) as one space, trimmed."""
-    return " ".join((text or "").split())
 
 
 def meta(metas: dict[str, str], name: str) -> str:
@@ -350,23 +286,3 @@ def parse_time(text: str, visible: bool = False) -> datetime | None:
     if not datetime(1995, 1, 1, tzinfo=UTC) <= moment <= datetime.now(UTC) + timedelta(days=2):
         return None
     return moment
-
-
-def _meta_encoding(body: bytes) -> str | None:
-    declared = html_body_declared_encoding(body)
-    if declared:
-        return declared
-    for tag in _LATE_META_CHARSET.finditer(body[:65536]):
-        declared = html_body_declared_encoding(tag.group())
-        if declared:
-            return declared
-    return None
-
-
-def _decodes(body: bytes, encoding: str) -> bool:
-    try:
-        body.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
-

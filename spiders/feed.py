@@ -1,7 +1,8 @@
 """`scrapy crawl feed`: archive the Sina articles an RSS 2.0 or Atom feed links to.
 
     -a url=URL        the feed (http(s), file:// or a path)
-    -a label=LABEL    the channel label, instead of the one configured for each article URL
+    -a label=LABEL    the channel label of every post, instead of the one configured for
+                      its URL
     -a refresh=1      fetch known articles again; only files whose content changed are
                       rewritten
 
@@ -36,7 +37,7 @@ class FeedSpider(ArticlePageSpider):
     def __init__(self, url: str = "", label: str = "", refresh: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.url_argument = url.strip()
-        self.label = label
+        self.label_override = label
         self.refresh_argument = refresh
 
     async def start(self) -> AsyncIterator[Request]:
@@ -70,7 +71,7 @@ class FeedSpider(ArticlePageSpider):
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
         self.logger.info("Feed %s: %d entries", response.url, len(entries))
-        requests, _ = self.listed_requests(entries, self.label, SKIPPED)
+        requests, _ = self.listed_requests(entries, "", SKIPPED)
         yield from requests
 
     def feed_failed(self, failure: Failure) -> None:
