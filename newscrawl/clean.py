@@ -28,9 +28,12 @@ NOISE_SELECTORS: tuple[str, ...] = (
     "[id^=ad_]", "[id^=Sinads]", "[class~=ad]",
     # quote charts and price spans (the stock's name link sits in its own span and stays)
     ".ct_hqimg", "[id^=hqimg]", "[class*=hqimg]", ".tech-quotation", "span[id^=quote_]",
-    # video player shells
-    "[class*=player]", "[id*=Player]", "[class*=videoList]", "[id^=videoList]",
-    "[class*=video_box]", "[class*=J_Video]", ".wap_special",
+    # video player shells; the legacy (2008-2014) Flash players with their caption and
+    # "播放视频" boxes (span.contentPlayer, div.blk-video), the slots Flash was written into
+    # and the "get Flash player" link of their fallback content
+    "[class*=player]", "[class*=Player]", "[id*=Player]", "[class*=videoList]",
+    "[id^=videoList]", "[class*=video_box]", "[class*=J_Video]", ".wap_special",
+    "[class*=blk-video]", "[id^=flashcontent]", "a[href*=getflashplayer]",
     # related reading, keywords, comment and tool boxes
     ".otherContent_01", "[class*=corrTxt]", "[class*=blkComment]", "[class*=comment]",
     ".article-bottom", "#article-bottom", ".keywords", "#keywords", ".article-keywords",
@@ -39,15 +42,34 @@ NOISE_SELECTORS: tuple[str, ...] = (
 
 # Elements whose content is never article text, and which a sanitizer must never pass.
 DROPPED_TAGS: tuple[str, ...] = (
-    "script", "style", "link", "meta", "iframe", "frame", "noscript", "object", "embed",
-    "applet", "form", "input", "button", "select", "textarea", "svg", "math", "video",
-    "audio", "canvas", "template",
+    "script", "style", "link", "meta", "iframe", "frame", "noscript", "embed", "param",
+    "input", "button", "select", "textarea", "svg", "math", "video", "audio", "canvas",
+    "template",
+)
+
+# Containers whose own content is never article text (a form's controls, an object's or
+# applet's plugin parts), but which, left open by the page, hold the rest of the article in
+# libxml2's tree as in a browser's: their content up to their last control or plugin part
+# goes, what follows it stays (a browser shows it).
+OPEN_CONTAINERS: dict[str, tuple[str, ...]] = {
+    "form": ("input", "button", "select", "textarea", "keygen"),
+    "object": ("param", "embed"),
+    "applet": ("param",),
+}
+
+# HTML void elements that libxml2's HTML parser (2.14, in the pinned lxml) does not know as
+# void: it nests whatever follows one (up to its parent's end) inside it, so that removing
+# `<embed src=...>` would remove the rest of the paragraph or article. Cleaning starts by
+# moving their content out after them, as a browser builds the tree. (tests/test_clean.py
+# probes the parser for this list.)
+PARSER_NESTING_VOIDS: tuple[str, ...] = (
+    "embed", "source", "track", "wbr", "keygen", "bgsound", "image",
 )
 
 # Comment markers that open and close noise slots in Sina's body templates: everything from
 # the first to the last comment holding the marker, among siblings, is removed.
 NOISE_COMMENT_REGIONS: tuple[str, ...] = (
-    "总声明", "正文下iframe", "文末二维码", "行情图", "秒拍", "视频播放器",
+    "总声明", "正文下iframe", "文末二维码", "行情图", "秒拍", "播放器",
 )
 
 # Images that are never content: spacers, counters and template placeholders.
@@ -67,10 +89,22 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "th": {"colspan", "rowspan"},
 }
 
+# The indent that opens a paragraph on Sina's pages (two full-width spaces).
+PARAGRAPH_INDENT = "\u3000"
+
 _WRAPPERS = frozenset({
     "div", "p", "span", "font", "section", "strong", "b", "em", "i", "u", "center", "a",
     "li", "ul", "ol", "blockquote", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6",
 })
+
+# Elements that close an open `<p>` in libxml2's HTML parser (and in browsers).
+_BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "aside", "header", "footer", "nav", "address",
+    "center", "table", "ul", "ol", "dl", "li", "dd", "dt", "blockquote", "figure", "pre",
+    "hr", "form", "h1", "h2", "h3", "h4", "h5", "h6", "menu", "dir", "fieldset",
+})
+_UNSEEN = frozenset(DROPPED_TAGS)  # (a script's or style's text is not the page's text)
+_CJK = re.compile("[\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef]")
 
 # The noise selectors tested in Python (newscrawl.css), the few outside its subset in XPath.
 _NOISE = [compile_selector(css) for css in NOISE_SELECTORS]
@@ -83,7 +117,7 @@ _NOISE_XPATH = (
 )
 _SANITIZER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
-    clean_content_tags=set(DROPPED_TAGS) - {"svg", "math"},
+    clean_content_tags=(set(DROPPED_TAGS) | set(OPEN_CONTAINERS)) - {"svg", "math"},
     attributes=ALLOWED_ATTRIBUTES,
     url_schemes={"http", "https", "mailto"},
     link_rel="noopener noreferrer",
@@ -103,6 +137,7 @@ def clean_element(root: etree._Element, base_url: str = "") -> str:
 
     `root` is changed in place: a page's own body container can be cleaned where it was
     parsed, without serialising its content and parsing it again."""
+    empty_void_elements(root)
     remove_comment_regions(root)
     remove_noise(root)
     fix_images(root, base_url)
@@ -119,37 +154,88 @@ def inner_html(root: etree._Element) -> str:
     return etree.tostring(root, method="html", encoding="unicode", with_tail=False)[5:-6]
 
 
+def empty_void_elements(root: etree._Element) -> None:
+    """Move what libxml2 nested inside void elements (PARSER_NESTING_VOIDS) out after them,
+    and read a legacy `<image>` as the `<img>` it is to a browser."""
+    for void in list(root.iter(*PARSER_NESTING_VOIDS)):
+        if void.tag == "image":
+            void.tag = "img"
+        parent, swallowed = void.getparent(), list(void)
+        if void is root or not (void.text or swallowed):
+            continue
+        if swallowed:
+            swallowed[-1].tail = (swallowed[-1].tail or "") + (void.tail or "")
+            void.tail = None
+            index = parent.index(void)
+            parent[index + 1:index + 1] = swallowed
+        void.tail, void.text = (void.text or "") + (void.tail or ""), None
+
+
 def remove_comment_regions(root: etree._Element) -> None:
-    """Remove each noise slot delimited by a pair of marker comments. (Comments themselves
-    never reach a post: the sanitizer strips them.)"""
+    """Remove each noise slot delimited by a pair of marker comments, then the comments
+    next to text, so that the text on both sides of them is joined as around any removed
+    element. (The sanitizer strips the others, between blocks.)"""
+    comments = list(root.iter(etree.Comment))  # in document order
     slots: dict[str, dict[etree._Element, list[etree._Element]]] = {}
-    for comment in root.iter(etree.Comment):  # in document order
+    for comment in comments:
         for marker in NOISE_COMMENT_REGIONS:
             if marker in (comment.text or ""):
                 slots.setdefault(marker, {}).setdefault(comment.getparent(), []).append(comment)
     for marker in NOISE_COMMENT_REGIONS:  # (a slot may hold another marker's comments)
-        for parent, comments in slots.get(marker, {}).items():
-            marks = [c for c in comments if c.getparent() is parent]
+        for parent, marked in slots.get(marker, {}).items():
+            marks = [c for c in marked if c.getparent() is parent]
             if len(marks) < 2 or not _under(parent, root):
                 continue
             first, last = parent.index(marks[0]), parent.index(marks[-1])
             for node in parent[first + 1:last]:
                 _remove(node)
+    for comment in comments:
+        parent, before = comment.getparent(), comment.getprevious()
+        if parent is not None and not (
+            _is_blank_text(comment.tail)
+            and _is_blank_text(parent.text if before is None else before.tail)
+        ):
+            _remove(comment)
 
 
 def remove_noise(root: etree._Element) -> None:
-    """Remove the noise blocks of NOISE_SELECTORS and the tags of DROPPED_TAGS."""
+    """Remove the noise blocks of NOISE_SELECTORS, the tags of DROPPED_TAGS, the own
+    content of OPEN_CONTAINERS, and noise images."""
     noise = select(root, _NOISE_MATCHED) + (_NOISE_XPATH(root) if _NOISE_XPATH else [])
     for el in noise:
         if el is not root:
             _remove(el)
-    for el in list(root.iter(*DROPPED_TAGS)):
+    dropped = []
+    for el in list(root.iter(*DROPPED_TAGS, *OPEN_CONTAINERS)):
+        if el.tag in OPEN_CONTAINERS:
+            _remove_open_container(el)
+        else:
+            dropped.append(el)
+    for el in dropped:
         _remove(el)
     for el in list(root.iter("img")):
         if NOISE_IMAGE_SRC.search(_image_src(el)) or (el.get("width"), el.get("height")) == (
             "1", "1"
         ):
             _remove(el)
+
+
+def _remove_open_container(container: etree._Element) -> None:
+    """Remove `container`'s own content, up to its last control or plugin part, and keep
+    what follows that in its place."""
+    parts = list(container.iter(*OPEN_CONTAINERS[container.tag]))
+    if parts:
+        last = parts[-1]
+        while last.getparent() is not container:
+            last = last.getparent()
+        own = container[:container.index(last) + 1]
+        container.text = last.tail
+        for child in own:
+            container.remove(child)  # (with its tail: the container's own text)
+    if _is_blank(container):
+        _remove(container)  # (an empty form that split a paragraph: it is rejoined)
+    else:
+        _unwrap(container)
 
 
 def fix_images(root: etree._Element, base_url: str) -> None:
@@ -178,7 +264,8 @@ def absolutize_links(root: etree._Element, base_url: str) -> None:
 
 
 def remove_empty_wrappers(root: etree._Element) -> None:
-    """Remove wrappers left with neither text nor an image or table, innermost first."""
+    """Remove wrappers left with neither text nor an image or table, innermost first, and
+    the line breaks left at the end of the body (the spacing before a removed block)."""
     for el in reversed(list(root.iter(*_WRAPPERS))):
         text = el.text
         if (text and not text.isspace()) or el is root or el.getparent() is None:
@@ -186,6 +273,11 @@ def remove_empty_wrappers(root: etree._Element) -> None:
         if not any(text.strip() for text in el.itertext()) and (
             next(el.iter("img", "table", "hr"), None) is None
         ):
+            _remove(el)
+    for el in reversed(root):
+        if not _is_blank_text(el.tail) or el.tag not in ("br", etree.Comment):
+            break
+        if el.tag == "br":
             _remove(el)
 
 
@@ -249,15 +341,90 @@ def _unwrap(element: etree._Element) -> None:
 
 
 def _remove(node) -> None:
-    """Remove `node` and its content but keep the text that follows it."""
+    """Remove `node` and its content but keep the text that follows it: joined to the text
+    before it, or back into the paragraph that `node` split."""
     parent = node.getparent()
     if parent is None:
         return
+    if node.tag in _BLOCK_TAGS:
+        _rejoin_split_paragraph(node)
     tail = node.tail
     if tail:
         prev = node.getprevious()
         if prev is not None:
-            prev.tail = (prev.tail or "") + tail
+            prev.tail = _joined(prev.tail, tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _joined(parent.text, tail)
     parent.remove(node)
+
+
+def _rejoin_split_paragraph(block: etree._Element) -> None:
+    """Put back into the paragraph before `block` the text that follows it.
+
+    A block element inside a `<p>` (a video player's div, a table) closes the paragraph in
+    libxml2's parser as in a browser: the rest of the paragraph is left as loose text after
+    the block, and the page's `</p>` is dropped. So when a removed block follows a `<p>`
+    and loose text (with the inline elements around it, up to the next block) follows the
+    block, that text is the paragraph's own; unless it opens with Sina's full-width indent,
+    as a paragraph of its own does."""
+    paragraph = block.getprevious()
+    if paragraph is None or paragraph.tag != "p":
+        return
+    loose = []
+    for sibling in block.itersiblings():
+        if sibling.tag in _BLOCK_TAGS:
+            break
+        loose.append(sibling)
+    continuation = (block.tail or "") + "".join(
+        ("" if s.tag in _UNSEEN else "".join(s.itertext())) + (s.tail or "")
+        for s in loose
+        if isinstance(s.tag, str)
+    )
+    continuation = continuation.lstrip(" \t\r\n")
+    if not continuation.strip() or continuation.startswith(PARAGRAPH_INDENT):
+        return
+    _set_end_text(paragraph, _joined(_end_text(paragraph), block.tail or ""))
+    paragraph.extend(loose)
+    # the line break that ended the page's paragraph stays after it
+    end = _end_text(paragraph)
+    kept = end.rstrip(" \t\r\n")
+    _set_end_text(paragraph, kept)
+    block.tail = end[len(kept):] or None
+
+
+def _end_text(element: etree._Element) -> str:
+    """The text at the end of `element`'s content: its last child's tail, or its text."""
+    return (element[-1].tail if len(element) else element.text) or ""
+
+
+def _set_end_text(element: etree._Element, text: str) -> None:
+    if len(element):
+        element[-1].tail = text
+    else:
+        element.text = text
+
+
+def _joined(before: str | None, after: str) -> str:
+    """`before` + `after`, the text on both sides of a removed element. Line breaks of the
+    page's source between two Chinese characters go with it: a browser shows them as a
+    space in the middle of a sentence."""
+    before = before or ""
+    head, rest = before.rstrip(" \t\r\n"), after.lstrip(" \t\r\n")
+    gap = before[len(head):] + after[:len(after) - len(rest)]
+    if "\n" in gap and head and rest and _CJK.match(head[-1]) and _CJK.match(rest[0]):
+        return head + rest
+    return before + after
+
+
+def _compact_text(element: etree._Element) -> str:
+    """The text of `element` without any white space (full-width included)."""
+    text = "".join(element.itertext()) if len(element) else element.text or ""
+    return "".join(text.split())
+
+
+def _is_blank(element: etree._Element) -> bool:
+    return not _compact_text(element) and next(element.iter("img"), None) is None
+
+
+def _is_blank_text(text: str | None) -> bool:
+    return not text or text.isspace()

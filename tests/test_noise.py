@@ -1,0 +1,48 @@
+"""End to end: the noise classes of issue 10 in whole pages, through the real
+`scrapy crawl article`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from localserver import scrapy_crawl, settings_args
+from noisepages import BLK_VIDEO, CENTRED_FLASH, CONTENT_PLAYER, t1_page
+
+IDENT = "\u3000\u3000"
+
+
+def crawl(tmp_path: Path, *pages: Path):
+    out = tmp_path / "out"
+    result = scrapy_crawl(
+        "article", "-a", "url=" + ",".join(str(p) for p in pages), *settings_args(OUTPUT_DIR=out)
+    )
+    assert result.returncode == 0, result.stderr
+    return result, {p.name: p.read_text(encoding="utf-8") for p in sorted(out.glob("*.md"))}
+
+
+def body_of(post: str) -> str:
+    return post.split("<div>   \n", 1)[1].rsplit("\n  \n</div>", 1)[0]
+
+
+def saved(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_legacy_players_go_and_the_paragraphs_they_split_come_out_whole(tmp_path):
+    body = (
+        f"<P>{IDENT}新华网北京3月8日电（记者李明）城北河道清淤工程8日通过验收，比原计划提前十天完工。</P>\n\n"
+        f"<P>{IDENT}工程指挥部负责人介绍，此次清淤共清理淤泥十二万立方米{CONTENT_PLAYER}"
+        "，沿岸新建的两座泵站也已投入试运行。</P>\n\n"
+        f"<P>{IDENT}据了解，清淤后的河道将{CENTRED_FLASH}在汛期承担城区北部的排涝任务。</P>\n\n"
+        f"<P>{IDENT}下一步，当地还将在河道两岸建设步行道和绿化带。</P> {BLK_VIDEO}"
+    )
+    page = saved(tmp_path, "player.shtml", t1_page("20561234", "城北河道清淤工程提前完工", body))
+    result, posts = crawl(tmp_path, page)
+    assert body_of(posts["1-1-20561234.md"]) == "\n".join([
+        f"<p>{IDENT}新华网北京3月8日电（记者李明）城北河道清淤工程8日通过验收，比原计划提前十天完工。</p>",
+        f"<p>{IDENT}工程指挥部负责人介绍，此次清淤共清理淤泥十二万立方米，沿岸新建的两座泵站也已投入试运行。</p>",
+        f"<p>{IDENT}据了解，清淤后的河道将在汛期承担城区北部的排涝任务。</p>",
+        f"<p>{IDENT}下一步，当地还将在河道两岸建设步行道和绿化带。</p>",
+    ])
