@@ -34,6 +34,8 @@ NOISE_SELECTORS: tuple[str, ...] = (
     "[class*=player]", "[class*=Player]", "[id*=Player]", "[class*=videoList]",
     "[id^=videoList]", "[class*=video_box]", "[class*=J_Video]", ".wap_special",
     "[class*=blk-video]", "[id^=flashcontent]", "a[href*=getflashplayer]",
+    # Sina's own statements and product slots (看点 pages)
+    ".article-notice", "[class*=goods-card]",
     # related reading, keywords, comment and tool boxes
     ".otherContent_01", "[class*=corrTxt]", "[class*=blkComment]", "[class*=comment]",
     ".article-bottom", "#article-bottom", ".keywords", "#keywords", ".article-keywords",
@@ -72,6 +74,27 @@ NOISE_COMMENT_REGIONS: tuple[str, ...] = (
     "总声明", "正文下iframe", "文末二维码", "行情图", "秒拍", "播放器",
 )
 
+# Sina's own statements (看点's 特别声明, 自媒体 免责声明, 风险提示 boxes) at the end of a body:
+# a block whose text opens with such a label and says it is a disclaimer. A broker's
+# "风险提示：" list in a research note says none of these words and stays.
+STATEMENT_OPENING = re.compile(
+    r"[【\[(（]?(?:(?:特别|免责|郑重|重要|总)?声明|风险提示)[】\])）]?[:：]"
+)
+STATEMENT_WORDS: tuple[str, ...] = (
+    "仅代表", "不代表", "仅供参考", "风险自负", "投资建议", "与新浪", "不构成", "据此操作",
+    "据此买卖", "入市需谨慎", "投资需谨慎", "请于作品发表后",
+)
+STATEMENT_MAX_CHARS = 300
+# Follow-us promotions at the end of a body (with their QR image, when they point at one).
+# They speak to the reader ("欢迎关注…公众号", "长按二维码，关注…"); a sentence that only
+# mentions a 公众号 is not one.
+FOLLOW_US = re.compile(
+    r"(?:长按|扫描|扫码|扫一扫|识别)[^。！!]{0,24}关注"
+    r"|(?:^|欢迎|请|敬请|点击|记得|一键)关注[^。！!]{0,30}(?:公众号|微信号|微信|微博|本号)"
+)
+QR_CODE_MENTION = re.compile(r"二维码|扫码|扫一扫")
+PROMOTION_MAX_CHARS = 120
+
 # Images that are never content: spacers, counters and template placeholders.
 NOISE_IMAGE_SRC = re.compile(r"/c\.gif$|@@|/default/2fb77759/|343233024\.png")
 
@@ -104,6 +127,8 @@ _BLOCK_TAGS = frozenset({
     "hr", "form", "h1", "h2", "h3", "h4", "h5", "h6", "menu", "dir", "fieldset",
 })
 _UNSEEN = frozenset(DROPPED_TAGS)  # (a script's or style's text is not the page's text)
+_BOILERPLATE_BLOCKS = frozenset({"p", "div", "section", "center", "blockquote"})
+_EDITOR_CLASSES = frozenset({"article-editor", "show_author"})
 _CJK = re.compile("[\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef]")
 
 # The noise selectors tested in Python (newscrawl.css), the few outside its subset in XPath.
@@ -140,6 +165,7 @@ def clean_element(root: etree._Element, base_url: str = "") -> str:
     empty_void_elements(root)
     remove_comment_regions(root)
     remove_noise(root)
+    remove_trailing_boilerplate(root)
     fix_images(root, base_url)
     absolutize_links(root, base_url)
     remove_empty_wrappers(root)
@@ -236,6 +262,81 @@ def _remove_open_container(container: etree._Element) -> None:
         _remove(container)  # (an empty form that split a paragraph: it is rejoined)
     else:
         _unwrap(container)
+
+
+def remove_trailing_boilerplate(root: etree._Element) -> None:
+    """Remove Sina's statements and the follow-us promotions from the end of the body.
+
+    Walking back from the body's end, a block that is a statement or a promotion goes
+    (a promotion that points at a QR code with the image block next to it), blank and
+    image-only blocks and the editor line are passed over, and the first article text
+    ends the walk: a paragraph that only mentions 风险 or a 公众号 is never looked at
+    unless nothing but such blocks follows it."""
+    _peel_boilerplate(root)
+
+
+def _peel_boilerplate(parent: etree._Element) -> bool:
+    """Remove the boilerplate blocks at the end of `parent`; whether article text was met."""
+    child = parent[-1] if len(parent) else None
+    while child is not None:  # (sibling to sibling: lxml finds a child by index in O(n))
+        if not _is_blank_text(child.tail):
+            return True
+        previous = child.getprevious()
+        if not isinstance(child.tag, str):
+            pass
+        elif child.tag in _BOILERPLATE_BLOCKS and any(c.tag in _BLOCK_TAGS for c in child):
+            if _peel_boilerplate(child):
+                return True
+        else:
+            text = _compact_text(child)
+            if not text or _is_editor_line(child, text):
+                pass
+            elif child.tag not in _BOILERPLATE_BLOCKS:
+                return True
+            elif _is_statement(text):
+                _remove(child)
+            elif _is_promotion(text):
+                qr = _image_only_neighbour(child) if QR_CODE_MENTION.search(text) else None
+                if qr is not None:
+                    if qr is previous:
+                        previous = qr.getprevious()
+                    _remove(qr)
+                _remove(child)
+            else:
+                return True
+        child = previous
+    return not _is_blank_text(parent.text)
+
+
+def _is_statement(text: str) -> bool:
+    return (
+        len(text) <= STATEMENT_MAX_CHARS
+        and STATEMENT_OPENING.match(text) is not None
+        and any(word in text for word in STATEMENT_WORDS)
+    )
+
+
+def _is_promotion(text: str) -> bool:
+    return len(text) <= PROMOTION_MAX_CHARS and FOLLOW_US.search(text) is not None
+
+
+def _is_editor_line(element: etree._Element, text: str) -> bool:
+    return text.lstrip("（(").startswith("责任编辑") or not _EDITOR_CLASSES.isdisjoint(
+        (element.get("class") or "").split()
+    )
+
+
+def _image_only_neighbour(element: etree._Element) -> etree._Element | None:
+    """The image-only block right after `element`, else the one right before it."""
+    for neighbour in (element.getnext(), element.getprevious()):
+        if (
+            neighbour is not None
+            and isinstance(neighbour.tag, str)
+            and not _compact_text(neighbour)
+            and (neighbour.tag == "img" or next(neighbour.iter("img"), None) is not None)
+        ):
+            return neighbour
+    return None
 
 
 def fix_images(root: etree._Element, base_url: str) -> None:

@@ -1,8 +1,10 @@
 """Hand-made Sina pages around the noise classes of issue 10, for end-to-end crawls.
 
 `t1_page` is the 2008-2013 GBK template (`div#artibody.blkContainerSblkCon` between
-`publish_helper` comments, as corpus/pages/2010_*). The noise blocks below copy the markup
-of real pages (class names, nesting, attributes, where they sit); every text is invented.
+`publish_helper` comments, as corpus/pages/2010_*); `kandian_page` a 看点 page
+(`k.sina.com.cn/article_<uid>_<id>.html`, the main-title template with its own statement
+and product slot at the end of `#artibody`). The noise blocks below copy the markup of real
+pages (class names, nesting, attributes, where they sit); every text is invented.
 """
 
 from __future__ import annotations
@@ -60,6 +62,17 @@ CENTRED_FLASH = (
     ' type="application/x-shockwave-flash" width="480" height="370"></embed></object></div>'
 )
 
+# 看点's end of body: a float-clearing div, Sina's statement and the product card slot.
+KANDIAN_NOTICE = (
+    '<div style="font-size: 0px; height: 0px; clear: both;"></div>'
+    '<p class="article-notice" style="border: 1px solid #FF6861;border-radius: 4px;'
+    'padding: 20px;color: #FF6861;line-height: 24px;margin-top: 30px;">特别声明：以上文章'
+    "内容仅代表作者本人观点，不代表新浪网观点或立场。如有关于作品内容、版权或其它问题请于"
+    "作品发表后的30日内与新浪网联系。</p>\n"
+    '<div class="goods-card" data-goods="" style="display:none;"></div>\n'
+)
+
+
 def t1_page(did: str, title: str, body_html: str, when: str = "2011-03-08 10:21") -> bytes:
     """A T1 news page (GB2312 bytes) whose `#artibody` holds `body_html`; its document id is
     `1-1-<did>`."""
@@ -92,3 +105,34 @@ def t1_page(did: str, title: str, body_html: str, when: str = "2011-03-08 10:21"
 </html>
 """
     return page.encode("gb18030")
+
+
+def kandian_page(uid: str, doc: str, title: str, body_html: str) -> bytes:
+    """A 看点 page (UTF-8) whose `#artibody` holds `body_html`, then the statement and the
+    product slot Sina puts at the end of every such body."""
+    e = html.escape
+    url = f"https://k.sina.com.cn/article_{uid}_{doc}.html"
+    page = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>{e(title)}_新浪网</title>
+<meta property="og:type" content="news">
+<meta property="og:title" content="{e(title)}">
+<meta property="og:url" content="{url}">
+<meta name="weibo: article:create_at" content="2021-06-01 08:15:02">
+</head>
+<body>
+<div class="main-content w1240">
+<h1 class="main-title">{e(title)}</h1>
+<div class="date-source"><span class="date">2021年06月01日 08:15</span>
+<span class="source ent-source">某某自媒体</span></div>
+<div class="article" id="artibody" data-sudaclick="blk_content">
+			<!-- 正文 start -->
+{body_html}
+{KANDIAN_NOTICE}</div>
+</div>
+</body>
+</html>
+"""
+    return page.encode("utf-8")

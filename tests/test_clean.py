@@ -60,6 +60,8 @@ def test_qr_widget_and_its_style_go():
         '<div class="blk-v-from">来源：东方卫视</div><a class="blk-v-play">播放视频</a></div></div>',
         '<div id="flashcontent_01"><a href="http://www.adobe.com/go/getflashplayer">'
         '<img src="http://www.adobe.com/images/get_flash_player.gif" alt="Get Adobe Flash player"></a></div>',
+        '<div class="goods-card"><a href="https://k.sina.com.cn/goods"><img src="//n.sinaimg.cn/goods.jpg">'
+        "</a></div>",
     ],
 )
 def test_noise_blocks_go(noise):
@@ -235,3 +237,78 @@ def test_source_line_breaks_around_a_removed_player_go_between_chinese_character
         "\n\n延长到22日。</p><p>Watch the\n<span class=\"contentPlayer\">x</span>\nvideo.</p>"
     )
     assert clean_body(html) == "<p>　　宵禁期限延长到22日。</p><p>Watch the\nvideo.</p>"
+
+
+KANDIAN_NOTICE = (
+    '<div style="font-size: 0px; height: 0px; clear: both;"></div><p class="article-notice">'
+    "特别声明：以上文章内容仅代表作者本人观点，不代表新浪网观点或立场。如有关于作品内容、"
+    "版权或其它问题请于作品发表后的30日内与新浪网联系。</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        KANDIAN_NOTICE,
+        KANDIAN_NOTICE.replace('<p class="article-notice">', "<div>").replace("</p>", "</div>"),
+        '<p><span style="font-family: KaiTi_GB2312,KaiTi;">免责声明：自媒体综合提供的内容均源自'
+        "自媒体，版权归原作者所有。文章观点仅代表作者本人，不代表新浪立场。</span></p>",
+        "<p>风险提示：本文所提到的观点仅代表个人的意见，所涉及标的不作推荐，据此买卖，风险自负。</p>",
+        "<div><p>【免责声明】：本文仅供参考，不构成投资建议。投资有风险，入市需谨慎。</p></div>",
+    ],
+    ids=["kandian-notice", "notice-without-class", "self-media-disclaimer", "risk", "bracketed"],
+)
+def test_sinas_own_statements_at_the_end_go(statement):
+    html = f"<p>　　正文。</p>{statement}<p class=\"article-editor\">责任编辑：张三 </p>"
+    assert clean_body(html) == '<p>　　正文。</p><p class="article-editor">责任编辑：张三 </p>'
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>　　研报认为公司业绩稳健。</p><p>　　风险提示：原材料价格波动；行业竞争加剧。</p>",
+        "<p>　　公司董事会已提前披露并做出风险提示。</p>",
+        "<p>　　声明：公司从未授权任何机构代表公司对外募集资金。</p>",
+        "<p>　　风险提示：本文观点仅供参考。</p><p>　　正文在声明之后继续。</p>",
+    ],
+    ids=["research-risks", "mentions-risk", "company-statement", "not-at-the-end"],
+)
+def test_article_paragraphs_about_statements_stay(html):
+    assert clean_body(html) == html
+
+
+QR = '<p style="text-align: center;"><img src="https://n.sinaimg.cn/qr/code.jpg"></p>'
+
+
+@pytest.mark.parametrize(
+    "promotion",
+    [
+        f"{QR}<p>长按二维码，关注“城市生活观察”</p>",
+        f"<p>扫描下方二维码，关注我们的微信公众号</p>{QR}",
+        "<p>（欢迎关注新浪财经微信公众号：sinafinance）</p>",
+        '<div class="img_wrapper"><img src="https://n.sinaimg.cn/qr/code.jpg"><span class="img_descr">'
+        "</span></div><p>更多资讯请扫码关注本号。</p>",
+    ],
+    ids=["qr-before", "qr-after", "bare-text", "qr-in-image-wrapper"],
+)
+def test_follow_us_promotions_at_the_end_go_with_their_qr_code(promotion):
+    html = (
+        '<p>　　正文。</p><div class="img_wrapper"><img src="https://n.sinaimg.cn/photo.jpg"></div>'
+        f'{promotion}<p class="article-editor">责任编辑：张三 </p>'
+    )
+    body = clean_body(html)
+    assert "code.jpg" not in body and "关注" not in body
+    assert "photo.jpg" in body and body.endswith('<p class="article-editor">责任编辑：张三 </p>')
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>　　本文来自微信公众号“城市生活观察”（ID：csgc），作者：李四。</p><p>　　正文。</p>",
+        "<p>　　正文。</p><p>　　诈骗分子诱导受害人关注一个微信公众号，随后骗取了钱财。</p>",
+        "<p>　　欢迎关注“城市生活观察”微信公众号。</p><p>　　正文在推广之后继续。</p>",
+    ],
+    ids=["source-line", "story-about-wechat", "not-at-the-end"],
+)
+def test_article_paragraphs_about_wechat_stay(html):
+    assert clean_body(html) == html

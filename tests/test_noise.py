@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from localserver import scrapy_crawl, settings_args
-from noisepages import BLK_VIDEO, CENTRED_FLASH, CONTENT_PLAYER, t1_page
+from noisepages import BLK_VIDEO, CENTRED_FLASH, CONTENT_PLAYER, kandian_page, t1_page
 
 IDENT = "\u3000\u3000"
 
@@ -45,4 +45,25 @@ def test_legacy_players_go_and_the_paragraphs_they_split_come_out_whole(tmp_path
         f"<p>{IDENT}工程指挥部负责人介绍，此次清淤共清理淤泥十二万立方米，沿岸新建的两座泵站也已投入试运行。</p>",
         f"<p>{IDENT}据了解，清淤后的河道将在汛期承担城区北部的排涝任务。</p>",
         f"<p>{IDENT}下一步，当地还将在河道两岸建设步行道和绿化带。</p>",
+    ])
+
+
+def test_kandian_statement_product_slot_and_follow_us_promotion_go(tmp_path):
+    body = (
+        f"<p>{IDENT}端午将至，不少老字号推出了新口味的粽子。</p>\n"
+        '<div class="img_wrapper"><img src="//k.sinaimg.cn/n/sinakd20210601s/200/w600h400/'
+        '20210601/1a2b-zongzi.jpg/w700d1q75cms.jpg?by=cms_fixed_width" alt=""></div>\n'
+        f"<p>{IDENT}记者走访发现，今年咸蛋黄和鲜肉口味依旧最受欢迎。</p>\n"
+        '<p style="text-align: center;"><img src="//k.sinaimg.cn/n/sinakd20210601s/300/w300h300/'
+        '20210601/3c4d-qrcode.jpg/w700d1q75cms.jpg?by=cms_fixed_width"></p>\n'
+        '<p style="text-align: center;">长按二维码，关注“城市生活观察”微信公众号</p>\n'
+    )
+    page = kandian_page("6479293414", "182322be60010zz01", "老字号粽子上新", body)
+    result, posts = crawl(tmp_path, saved(tmp_path, "kandian.html", page))
+    assert body_of(posts["182322be60010zz01.md"]) == "\n".join([
+        f"<p>{IDENT}端午将至，不少老字号推出了新口味的粽子。</p>",
+        '<div class="img_wrapper"><img src="https://k.sinaimg.cn/n/sinakd20210601s/200/w600h400/'
+        '20210601/1a2b-zongzi.jpg/w700d1q75cms.jpg?by=cms_fixed_width" alt=""'
+        ' referrerpolicy="no-referrer"></div>',
+        f"<p>{IDENT}记者走访发现，今年咸蛋黄和鲜肉口味依旧最受欢迎。</p>",
     ])
