@@ -8,6 +8,7 @@ where it was parsed, and the article comes out ready for a post.
 from __future__ import annotations
 
 import codecs
+import html
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -100,10 +101,11 @@ def parse_article(
     if published is None:
         raise NotAnArticle("no-date", "no publication time on the page")
     source = first_text(index, SOURCE_CSS) or meta(metas, "article:author")
-    editor = _EDITOR_PREFIX.sub("", first_text(index, EDITOR_CSS))
+    editor_line = first_text(index, EDITOR_CSS)
+    editor = _EDITOR_PREFIX.sub("", editor_line)
     cleaned = clean_element(body, url)  # last: it changes the page's tree
-    if not _TAGS_OR_SPACE.sub("", cleaned) and "<img" not in cleaned:
-        raise NotAnArticle("empty-body", "nothing is left of the body once cleaned")
+    if not holds_article(cleaned, editor_line):
+        raise NotAnArticle("empty-body", "nothing but the editor line is left once cleaned")
     return Article(
         doc_id=doc_id,
         url=url,
@@ -115,6 +117,15 @@ def parse_article(
         editor=editor,
         og_image=meta(metas, "og:image"),
     )
+
+
+def holds_article(cleaned: str, editor_line: str = "") -> bool:
+    """Whether a cleaned body holds an image or text besides its editor line (a video page
+    whose player and statement are gone leaves only that line, or nothing)."""
+    if "<img" in cleaned:
+        return True
+    text = html.unescape(_TAGS_OR_SPACE.sub("", cleaned))
+    return bool(text.replace("".join(editor_line.split()), "", 1))
 
 
 def _ascii_compatible(encoding: str) -> bool:

@@ -1,11 +1,13 @@
 """End to end: the noise classes of issue 10 in whole pages, through the real
-`scrapy crawl article`."""
+`scrapy crawl article` (legacy video players, 看点's statement and product slot, follow-us
+promotions, video-only pages)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from localserver import scrapy_crawl, settings_args
+from minipage import t3_page
 from noisepages import BLK_VIDEO, CENTRED_FLASH, CONTENT_PLAYER, kandian_page, t1_page
 
 IDENT = "\u3000\u3000"
@@ -67,3 +69,22 @@ def test_kandian_statement_product_slot_and_follow_us_promotion_go(tmp_path):
         ' referrerpolicy="no-referrer"></div>',
         f"<p>{IDENT}记者走访发现，今年咸蛋黄和鲜肉口味依旧最受欢迎。</p>",
     ])
+
+
+def test_video_only_pages_are_dropped_as_empty_bodies(tmp_path):
+    t1 = saved(tmp_path, "t1-video.shtml", t1_page("20561299", "视频：河道清淤工程提前完工",
+                                                   f"<p>{CONTENT_PLAYER}</p>{BLK_VIDEO}"))
+    shell = (
+        '<div class="video-2017" id="videoList0"><div class="play-video-area"'
+        ' id="videoList0_playArea" data-sudaclick="component_video_player_i"></div>'
+        '<div class="video-info" node-type="videoInfo"><h4>视频：港口吞吐量创新高</h4></div></div>\n'
+        '<p><span style="font-family: KaiTi_GB2312,KaiTi;">免责声明：本文内容仅代表作者个人观点，'
+        "不代表新浪网立场。投资有风险，入市需谨慎。</span></p>"
+    )
+    t3 = saved(tmp_path, "t3-video.shtml", t3_page("iabcdvid0000001", "港口吞吐量创新高", shell))
+    result, posts = crawl(tmp_path, t1, t3)
+    assert posts == {}
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    for page in (t1, t3):
+        assert any(page.name in line and "(empty-body)" in line for line in warnings), page
+    assert "'newscrawl/dropped/empty-body': 2" in result.stderr
