@@ -94,6 +94,12 @@ FOLLOW_US = re.compile(
 )
 QR_CODE_MENTION = re.compile(r"二维码|扫码|扫一扫")
 PROMOTION_MAX_CHARS = 120
+# Related-link boxes that editors write into a body, at its start or end: a paragraph with
+# one of these labels and nothing but links after it ("此前报道：<a>…</a>"), and the
+# paragraphs made of a single link that follow it.
+RELATED_LINKS_LABEL = re.compile(
+    r"(?:相关新闻|相关阅读|相关报道|相关链接|延伸阅读|推荐阅读|往期回顾|此前报道|更多报道)[:：]"
+)
 
 # Images that are never content: spacers, counters and template placeholders.
 NOISE_IMAGE_SRC = re.compile(r"/c\.gif$|@@|/default/2fb77759/|343233024\.png")
@@ -165,7 +171,7 @@ def clean_element(root: etree._Element, base_url: str = "") -> str:
     empty_void_elements(root)
     remove_comment_regions(root)
     remove_noise(root)
-    remove_trailing_boilerplate(root)
+    remove_edge_boilerplate(root)
     fix_images(root, base_url)
     absolutize_links(root, base_url)
     remove_empty_wrappers(root)
@@ -264,18 +270,20 @@ def _remove_open_container(container: etree._Element) -> None:
         _unwrap(container)
 
 
-def remove_trailing_boilerplate(root: etree._Element) -> None:
-    """Remove Sina's statements and the follow-us promotions from the end of the body.
+def remove_edge_boilerplate(root: etree._Element) -> None:
+    """Remove the boilerplate blocks at the edges of the body: Sina's statements, follow-us
+    promotions and related-link boxes at its end, related-link boxes at its start.
 
-    Walking back from the body's end, a block that is a statement or a promotion goes
-    (a promotion that points at a QR code with the image block next to it), blank and
-    image-only blocks and the editor line are passed over, and the first article text
-    ends the walk: a paragraph that only mentions 风险 or a 公众号 is never looked at
-    unless nothing but such blocks follows it."""
-    _peel_boilerplate(root)
+    Walking in from the edge, a block that is one of them goes (a promotion that points at
+    a QR code with the image block next to it), blank and image-only blocks and the editor
+    line are passed over, and the first article text ends the walk: a paragraph that only
+    mentions 风险, a 公众号 or 相关新闻 is never looked at unless nothing but such blocks
+    lies between it and the edge."""
+    _peel_end(root)
+    _peel_start(root)
 
 
-def _peel_boilerplate(parent: etree._Element) -> bool:
+def _peel_end(parent: etree._Element) -> bool:
     """Remove the boilerplate blocks at the end of `parent`; whether article text was met."""
     child = parent[-1] if len(parent) else None
     while child is not None:  # (sibling to sibling: lxml finds a child by index in O(n))
@@ -284,8 +292,8 @@ def _peel_boilerplate(parent: etree._Element) -> bool:
         previous = child.getprevious()
         if not isinstance(child.tag, str):
             pass
-        elif child.tag in _BOILERPLATE_BLOCKS and any(c.tag in _BLOCK_TAGS for c in child):
-            if _peel_boilerplate(child):
+        elif _is_container(child):
+            if _peel_end(child):
                 return True
         else:
             text = _compact_text(child)
@@ -303,9 +311,101 @@ def _peel_boilerplate(parent: etree._Element) -> bool:
                     _remove(qr)
                 _remove(child)
             else:
-                return True
+                box = _related_links_ending_with(child, text)
+                if not box:
+                    return True
+                previous = box[0].getprevious()
+                for block in box:
+                    _remove(block)
         child = previous
     return not _is_blank_text(parent.text)
+
+
+def _peel_start(parent: etree._Element) -> bool:
+    """Remove the related-link boxes at the start of `parent`; whether article text was met."""
+    if not _is_blank_text(parent.text):
+        return True
+    child = parent[0] if len(parent) else None
+    while child is not None:
+        following, tail = child.getnext(), child.tail
+        if not isinstance(child.tag, str):
+            pass
+        elif _is_container(child):
+            if _peel_start(child):
+                return True
+        else:
+            text = _compact_text(child)
+            box = _related_links_starting_with(child, text) if text else []
+            if text and not box:
+                return True
+            if box:
+                following, tail = box[-1].getnext(), box[-1].tail
+                for block in box:
+                    _remove(block)
+        if not _is_blank_text(tail):
+            return True
+        child = following
+    return False
+
+
+def _is_container(element: etree._Element) -> bool:
+    """A block holding blocks: its edges are looked at, not itself."""
+    return element.tag in _BOILERPLATE_BLOCKS and any(c.tag in _BLOCK_TAGS for c in element)
+
+
+def _related_links_starting_with(label: etree._Element, text: str) -> list[etree._Element]:
+    """`label` and the single-link paragraphs after it, when `label` is a related-link label
+    paragraph (`text` is its compact text); else []."""
+    if not _is_related_links_label(label, text):
+        return []
+    box = [label]
+    for sibling in label.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        if not _is_link_only(sibling) or not _is_blank_text(box[-1].tail):
+            break
+        box.append(sibling)
+    return box
+
+
+def _related_links_ending_with(last: etree._Element, text: str) -> list[etree._Element]:
+    """The related-link box whose last block is `last` (`text` its compact text): its label
+    paragraph and the single-link paragraphs up to `last`; else []."""
+    if _is_related_links_label(last, text):
+        return [last]
+    if not _is_link_only(last):
+        return []
+    box = [last]
+    for sibling in last.itersiblings(preceding=True):
+        if not isinstance(sibling.tag, str):
+            continue
+        if not _is_blank_text(sibling.tail):
+            return []
+        if _is_related_links_label(sibling, _compact_text(sibling)):
+            return [sibling, *reversed(box)]
+        if not _is_link_only(sibling):
+            return []
+        box.append(sibling)
+    return []
+
+
+def _is_related_links_label(block: etree._Element, text: str) -> bool:
+    if block.tag != "p":
+        return False
+    label = RELATED_LINKS_LABEL.match(text)
+    return label is not None and text[label.end():] == _link_text(block)
+
+
+def _is_link_only(block: etree._Element) -> bool:
+    """Whether `block` is a paragraph whose whole text is one link's."""
+    if block.tag != "p":
+        return False
+    links = list(block.iter("a"))
+    return len(links) == 1 and _compact_text(block) == _link_text(block) != ""
+
+
+def _link_text(block: etree._Element) -> str:
+    return "".join(_compact_text(a) for a in block.iter("a"))
 
 
 def _is_statement(text: str) -> bool:

@@ -312,3 +312,39 @@ def test_follow_us_promotions_at_the_end_go_with_their_qr_code(promotion):
 )
 def test_article_paragraphs_about_wechat_stay(html):
     assert clean_body(html) == html
+
+
+RELATED_AT_START = (
+    '<div class="img_wrapper"><img src="https://n.sinaimg.cn/tech/a.jpg"></div>'
+    "<p>　　<strong>相关新闻：</strong></p>"
+    '<p>　　<strong><a href="http://zhibo.sina.com.cn/tech/x">直播：秋季新品发布会</a></strong></p>'
+    '<p>　　<strong><a href="http://tech.sina.com.cn/zt_d/x/">专题：秋季新品发布会</a></strong></p>'
+)
+RELATED_AT_END = (
+    '<p>　　此前报道：<a href="https://news.sina.com.cn/c/2019-10-23/doc-iabcdefg1234567.shtml">'
+    "某地河道清淤工程启动</a></p>"
+)
+
+
+def test_related_link_boxes_at_the_edges_go():
+    html = f'{RELATED_AT_START}<p>　　正文一。</p><p>　　正文二。</p>{RELATED_AT_END}<p class="show_author">责任编辑：张三 </p>'
+    assert clean_body(html) == (
+        '<div class="img_wrapper"><img src="https://n.sinaimg.cn/tech/a.jpg" referrerpolicy="no-referrer">'
+        '</div><p>　　正文一。</p><p>　　正文二。</p><p class="show_author">责任编辑：张三 </p>'
+    )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>　　相关阅读：记者随后走访了三家门店。</p><p>　　正文。</p>",
+        '<p>　　正文。</p><p>　　此前报道称，<a href="https://news.sina.com.cn/x.shtml">该工程</a>将于年内完工。</p>',
+        '<p>　　正文。</p><p><a href="https://news.sina.com.cn/x.shtml">阅读原文</a></p>',
+        f"<p>　　正文。</p>{RELATED_AT_START}<p>　　正文。</p>",
+    ],
+    ids=["label-then-text", "text-with-a-link", "link-without-label", "box-mid-body"],
+)
+def test_paragraphs_with_links_stay(html):
+    assert clean_body(html).replace(' rel="noopener noreferrer"', "").replace(
+        ' referrerpolicy="no-referrer"', ""
+    ) == html
