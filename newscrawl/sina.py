@@ -8,6 +8,7 @@ article comes out ready for a post.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -88,10 +89,11 @@ def parse_article(
     if published is None:
         raise NotAnArticle("no-date", "no publication time on the page")
     source = first_text(index, SOURCE_CSS) or meta(metas, "article:author")
-    editor = _EDITOR_PREFIX.sub("", first_text(index, EDITOR_CSS))
+    editor_line = first_text(index, EDITOR_CSS)
+    editor = _EDITOR_PREFIX.sub("", editor_line)
     cleaned = clean_element(body, url)  # last: it changes the page's tree
-    if not _TAGS_OR_SPACE.sub("", cleaned) and "<img" not in cleaned:
-        raise NotAnArticle("empty-body", "nothing is left of the body once cleaned")
+    if not holds_article(cleaned, editor_line):
+        raise NotAnArticle("empty-body", "nothing but the editor line is left once cleaned")
     article = Article(
         doc_id=doc_id,
         url=url,
@@ -120,6 +122,23 @@ def _without_undecodable(article: Article, reading: Reading) -> Article:
     for name in ("url", "source", "editor", "og_image"):
         setattr(article, name, getattr(article, name).replace(UNDECODABLE, ""))
     return article
+
+
+def holds_article(cleaned: str, editor_line: str = "") -> bool:
+    """Whether a cleaned body holds an image or text besides its editor line (a video page
+    whose player and statement are gone leaves only that line, or nothing)."""
+    if "<img" in cleaned:
+        return True
+    text = html.unescape(_TAGS_OR_SPACE.sub("", cleaned))
+    return bool(text.replace("".join(editor_line.split()), "", 1))
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ASCII text reads the same in `encoding` (UTF-8, GBK, Big5, ...; not UTF-16)."""
+    try:
+        return "<a class=x>".encode(encoding) == b"<a class=x>"
+    except LookupError:
+        return False
 
 
 def as_text(response: Response) -> HtmlResponse:
