@@ -62,6 +62,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 2
+# Saved pages (file://) have their own download slot without delay, whatever AutoThrottle
+# or DOWNLOAD_DELAY do to the others (newscrawl.articles.LOCAL_FILES_SLOT).
+DOWNLOAD_SLOTS = {"local-files": {"delay": 0}}
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # no article page is anywhere near this
 DOWNLOAD_WARNSIZE = 0

@@ -71,8 +71,7 @@ class FeedSpider(ArticlePageSpider):
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
         self.logger.info("Feed %s: %d entries", response.url, len(entries))
-        requests, _ = self.listed_requests(entries, "", SKIPPED)
-        yield from requests
+        yield from self.listed_requests(entries, "", SKIPPED).requests
 
     def feed_failed(self, failure: Failure) -> None:
         url = failure.request.url  # type: ignore[attr-defined]

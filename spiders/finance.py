@@ -104,9 +104,9 @@ class FinanceSpider(ArticlePageSpider):
             self.logger.warning("Channel %s: the API lists nothing: %s", channel.name, response.url)
         in_range = [e for e in entries if self.in_range(e)]
         self.note_walk(channel, in_range)
-        requests, known = self.listed_requests(in_range, channel.label, SKIPPED)
-        yield from requests
-        stop = self.stop_reason(channel, page, roll.total, entries, in_range, known)
+        batch = self.listed_requests(in_range, channel.label, SKIPPED)
+        yield from batch.requests
+        stop = self.stop_reason(channel, page, roll.total, entries, in_range, batch.known)
         if stop:
             self.logger.info("Channel %s: listed %d page(s); %s", channel.name, page, stop)
             self.channel_done(channel)
@@ -219,10 +219,10 @@ class FinanceSpider(ArticlePageSpider):
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
         self.listed.add(channel.name)
-        requests, _ = self.listed_requests(entries, channel.label, SKIPPED)
+        batch = self.listed_requests(entries, channel.label, SKIPPED)
         self.logger.info("Channel %s: listed %d article link(s) on %s",
                          channel.name, len(entries), response.url)
-        yield from requests
+        yield from batch.requests
         self.channel_done(channel)
 
     def list_page_failed(self, failure: Failure) -> None:

@@ -28,6 +28,7 @@ from localserver import (
     crawl_env,
     scrapy_crawl,
     settings_args,
+    summary,
 )
 from pagegen import PageSpec, article_page
 
@@ -318,7 +319,9 @@ def test_first_run_writes_all_second_requests_no_article_third_gets_new_ones(
     assert stat(first, "newscrawl/written") == 12
     assert stat(first, "newscrawl/listed_duplicates") >= 3
     assert stat(first, "newscrawl/dropped") == 0
-    assert "Summary: written 12, changed 0, unchanged 0, skipped as known 0, dropped 0" in first.stderr
+    terms = summary(first.stderr)
+    assert (terms["written"], terms["changed"], terms["unchanged"], terms["dropped"]) == (12, 0, 0, 0)
+    assert terms["fetched"] == 12 and terms["listed"] == 12 + terms["duplicates"]
     assert not list(out.glob(".*.tmp"))
     # Every request, listing or article, as a browser coming from Sina Finance.
     for path, headers in site.server.received:

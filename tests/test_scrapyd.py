@@ -130,7 +130,7 @@ def test_deploy_schedule_and_run_finance(scrapyd: tuple[str, Path], tmp_path: Pa
     log = (home / "logs" / "newscrawl" / "finance" / f"{job}.log").read_text()
     # listjobs.json says "finished" even for a failed job: the log tells.
     assert "'finish_reason': 'finished'" in log, log[-3000:]
-    assert "Summary: written 40, changed 0" in log, log[-3000:]
+    assert "= written 40 + changed 0 +" in log, log[-3000:]
     written = posts(out)
     assert sorted(written) == sorted(s.doc_id for s in stories)
     for story in stories:
