@@ -6,8 +6,8 @@
                           for its URL
 
 Every page given becomes a post or is named in the ERROR that ends the run: the run then
-finishes with `pages-dropped` and exits 1. A saved page that does not exist fails at once,
-the others go on.
+finishes with `pages-dropped` and exits 1 (`layout-changed` when the layout alarm says why,
+newscrawl.alarm). A saved page that does not exist fails at once, the others go on.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.http import Request
 
+from newscrawl.alarm import LayoutAlarm
 from newscrawl.articles import ArticlePageSpider, BadArgument
 from newscrawl.stats import GIVEN, failed_reason, page_dropped
 
@@ -95,6 +96,9 @@ class ArticleSpider(ArticlePageSpider):
     def spider_idle(self) -> None:
         """Once every page has ended: the run fails naming those that became no post."""
         if not self.unposted or failed_reason(self.crawler.stats):
+            return
+        alarm = self.crawler.get_extension(LayoutAlarm)
+        if alarm is not None and alarm.check():  # a changed layout says more
             return
         named = [f"{self.given.get(url, url)} ({reason})" for url, reason in self.unposted]
         more = len(named) - LISTED_DROPS
