@@ -257,6 +257,21 @@ def stat(result: subprocess.CompletedProcess[str], key: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def assert_summary_adds_up(result: subprocess.CompletedProcess[str]) -> dict[str, int | str]:
+    """The Summary's two sums hold, counting what a stopped run left (`not fetched`,
+    `unfinished`) and what a resumed one took over (`inherited`); returns its terms."""
+    terms = summary(result.stderr)
+    assert terms["listed"] == (
+        terms.get("unusable", 0) + terms["skipped as known"] + terms["duplicates"]
+        + terms["fetched"] + terms.get("not fetched", 0)
+    ), terms
+    assert terms["fetched"] + terms.get("inherited", 0) == (
+        terms["written"] + terms["changed"] + terms["unchanged"] + terms["dropped"]
+        + terms.get("unfinished", 0)
+    ), terms
+    return terms
+
+
 def posts(out: Path) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(out.glob("*.md"))}
 
@@ -630,11 +645,16 @@ def test_jobdir_pauses_and_resumes(site: LocalSina, tmp_path: Path) -> None:
     assert result.returncode == 0 and "finished: shutdown" in result.stderr, result.stderr[-3000:]
     paused = posts(out)
     assert 5 <= len(paused) < 40
+    assert_summary_adds_up(result)
 
     site.delay = 0
     resumed = crawl(site, out, channels, JOBDIR=job, ROLL_PAGE_SIZE=10)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resuming crawl" in resumed.stderr
+    # What the paused run had queued is inherited; what this one lists again is duplicate.
+    terms = assert_summary_adds_up(resumed)
+    assert "not fetched" not in terms and "unfinished" not in terms
+    assert terms["written"] == 40 - len(paused)
     assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
     assert max(site.requests_for().values()) == 1  # nothing fetched twice
     assert "ERROR" not in resumed.stderr
