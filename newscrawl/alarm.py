@@ -35,6 +35,9 @@ listing_unusable = object()
 
 
 class LayoutAlarm:
+    """Collects the evidence as pages are dropped and listings end; decides when the run
+    gets idle (before RunSummary ends it: EXTENSIONS order), or when a spider asks."""
+
     def __init__(self, crawler: Crawler, ratio: float, minimum: int) -> None:
         self.crawler = crawler
         self.ratio = ratio
