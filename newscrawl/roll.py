@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from scrapy.http import Response, TextResponse
 
 from newscrawl.channels import Channel
+from newscrawl.dates import unix_time
 from newscrawl.sina import url_document_id
 
 # `try{cb({...});}catch(e){};` or a bare `cb({...});`
@@ -91,12 +92,6 @@ def roll_entry(item: dict[str, Any]) -> Listed:
     doc_id = url_document_id(url) or ("i" + comos.group(1) if comos else "")
     listed_at = unix_time(item.get("ctime")) or unix_time(item.get("intime"))
     return Listed(url, doc_id, listed_at, str(item.get("title") or ""))
-
-
-def unix_time(value: Any) -> datetime | None:
-    """Unix seconds (the API sends them as strings) as a UTC datetime, or None."""
-    seconds = _int(value)
-    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
 def list_page_links(response: Response) -> list[Listed]:

@@ -10,11 +10,9 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from dateutil import parser as dateparser
-from dateutil.tz import tzoffset
 from lxml import etree
 from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse, Response
@@ -24,9 +22,8 @@ from w3lib.html import get_base_url as w3lib_base_url
 
 from newscrawl.clean import clean_element
 from newscrawl.css import PageIndex
+from newscrawl.dates import parse_time, plausible
 from newscrawl.items import Article
-
-BEIJING = tzoffset("CST", 8 * 3600)  # Sina states Beijing time; China has no daylight saving
 
 TITLE_CSS = (
     "h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1", "#artibodyTitle",
@@ -51,9 +48,6 @@ URL_ID_PATTERNS = (
     re.compile(r"/(?:doc|detail|zl)-(i[0-9a-z]{14})(?:\.d)?\.s?html"),
     re.compile(r"//(?:t\.)?cj\.sina\.(?:com\.)?cn/articles/view/\d+/([0-9a-z]+)"),
     re.compile(r"//k\.sina\.(?:com\.)?cn/article_\d+_([0-9a-z]+)\.html"),
-)
-_CHINESE_DATE = re.compile(
-    r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?"
 )
 _CMS_STAMP = re.compile(rb"published at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _LATE_META_CHARSET = re.compile(rb"<meta\b[^>]*charset[^>]*>", re.I)
@@ -312,44 +306,11 @@ def publication_time(
     published = parse_time(meta(metas, "article:published_time"))
     if published:
         return published
-    if listed_at:
-        return listed_at.astimezone(UTC)
+    listed = plausible(listed_at)
+    if listed:
+        return listed
     stamp = _CMS_STAMP.search(body[:4096])
     return parse_time(stamp.group(1).decode()) if stamp else None
-
-
-def parse_time(text: str, visible: bool = False) -> datetime | None:
-    """A Beijing-time (or zoned) time string as a UTC datetime, or None.
-
-    `visible` texts ("2018年12月28日 19:55", "2005.08.26 05:39", "作者：…") must hold a
-    date and a time; metas are ISO-like and read with python-dateutil.
-    """
-    text = text.replace("\xa0", " ").strip()
-    if not text:
-        return None
-    if visible:
-        match = _CHINESE_DATE.search(text)
-        if not match:
-            return None
-        y, mo, d, h, mi, s = (int(g or 0) for g in match.groups())
-        try:
-            moment = datetime(y, mo, d, h, mi, s, tzinfo=BEIJING)
-        except ValueError:
-            return None
-    else:
-        try:  # ISO 8601, as Sina's metas mostly are, without dateutil's tokenizer
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            try:
-                moment = dateparser.parse(text)
-            except (ValueError, OverflowError):
-                return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=BEIJING)
-    moment = moment.astimezone(UTC)
-    if not datetime(1995, 1, 1, tzinfo=UTC) <= moment <= datetime.now(UTC) + timedelta(days=2):
-        return None
-    return moment
 
 
 def _meta_encoding(body: bytes) -> str | None:

@@ -13,8 +13,6 @@ arguments, a state held by another crawl, or a feed that cannot be read.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +22,9 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from newscrawl.articles import ArticlePageSpider, BadArgument, failure_cause, parse_flag
+from newscrawl.dates import feed_time
 from newscrawl.roll import Listed, ListingError
-from newscrawl.sina import BEIJING, parse_time, url_document_id
+from newscrawl.sina import url_document_id
 
 SKIPPED = "newscrawl/feed_skipped/"
 
@@ -119,13 +118,3 @@ def listed(link: str, when: str | None, title: str | None) -> Listed:
     link = link.strip()
     return Listed(link, url_document_id(link), feed_time(when or ""), title or "")
 
-
-def feed_time(text: str) -> datetime | None:
-    """RFC 822 (RSS) or ISO 8601 (Atom) as UTC; a time without zone is Beijing time."""
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return parse_time(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BEIJING)
-    return moment.astimezone(UTC)

@@ -27,8 +27,8 @@ from twisted.python.failure import Failure
 
 from newscrawl.articles import ArticlePageSpider, BadArgument, failure_cause, parse_flag
 from newscrawl.channels import Channel
+from newscrawl.dates import BEIJING
 from newscrawl.roll import Listed, ListingError, api_url, list_page_links, parse_roll
-from newscrawl.sina import BEIJING
 
 LISTING_PRIORITY = -10  # articles before the next listing page: the queue stays short
 SKIPPED = "newscrawl/listing_skipped/"
