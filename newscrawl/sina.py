@@ -16,14 +16,13 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from lxml import etree
 from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.response import get_base_url
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
-from w3lib.html import get_base_url as w3lib_base_url
 
 from newscrawl.clean import clean_element
 from newscrawl.css import PageIndex
 from newscrawl.dates import parse_time, plausible
 from newscrawl.items import Article
+from newscrawl.urls import http_url, page_base_url
 
 TITLE_CSS = (
     "h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1", "#artibodyTitle",
@@ -158,7 +157,8 @@ def read_page(response: Response) -> tuple[HtmlResponse, etree._Element]:
 
 
 def _text_tree(page: HtmlResponse) -> etree._Element:
-    return create_root_node(page.text, etree.HTMLParser, base_url=get_base_url(page))
+    base_url = page_base_url(page.text[:4096], page.url, page.encoding)
+    return create_root_node(page.text, etree.HTMLParser, base_url=base_url)
 
 
 def _utf8_tree(page: HtmlResponse) -> etree._Element | None:
@@ -169,7 +169,7 @@ def _utf8_tree(page: HtmlResponse) -> etree._Element | None:
         return None
     # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
     head = body[:16384].decode("utf-8", "ignore")[:4096]
-    base_url = w3lib_base_url(head, page.url, page.encoding)
+    base_url = page_base_url(head, page.url, page.encoding)
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     try:
         root = etree.fromstring(body, parser=parser, base_url=base_url)
@@ -240,8 +240,9 @@ def page_metas(elements: Iterable[etree._Element]) -> dict[str, str]:
 
 
 def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str]) -> str:
-    """The article's own URL: og:url, then link rel=canonical, then where it was fetched;
-    without query string or fragment (tracking parameters)."""
+    """The article's own URL: og:url, then link rel=canonical, then where it was fetched
+    (the first that is an http(s) URL); without query string or fragment (tracking
+    parameters)."""
 
     def candidates():  # each looked up only when the ones before it do not do
         yield meta(metas, "og:url")
@@ -253,8 +254,9 @@ def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str])
         candidate = candidate.strip()
         if candidate.lower().startswith("http%3a"):
             candidate = unquote(candidate)
-        if candidate.startswith(("http://", "https://")):
-            return strip_query(candidate)
+        url = http_url(candidate)
+        if url:
+            return strip_query(url)
     return strip_query(fetched_url)
 
 

@@ -1,14 +1,16 @@
 """Bad input costs only itself: a date that cannot be a date is absent (the next source of
-FORMAT.md's order is used)."""
+FORMAT.md's order is used), and a hostile link is sanitised, not fatal to its page."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from minipage import t3_page
 from pagegen import PageSpec, article_page
 from scrapy.http import Response
 
+from newscrawl.clean import clean_body
 from newscrawl.dates import feed_time, parse_time, unix_time
 from newscrawl.sina import NotAnArticle, parse_article
 
@@ -117,3 +119,44 @@ def test_feed_times_as_feeds_state_them():
     assert feed_time("Wed, 01 May 2024 10:00:00 +0800") == T0
     assert feed_time("2024-05-01T10:00:00+08:00") == T0
     assert feed_time("Wed, 01 May 2024 10:00:00") == T0  # no zone: Beijing time
+
+
+# --------------------------------------------------------------------------- links
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["\x01\x02javascript:alert(1)", " \x1fjavascript:alert(1)", "java\tscript:alert(1)",
+     "\njava\nscript:alert(1)", "JaVaScRiPt:alert(1)", "vbscript:msgbox(1)",
+     "data:text/html,<script>alert(1)</script>", "http://[x/"],
+)
+def test_a_link_that_is_no_web_address_becomes_its_text(href):
+    body = clean_body(f'<p>前<a href="{href}">链接</a>后</p>', BASE)
+    assert body == "<p>前链接后</p>"
+
+
+def test_control_characters_inside_a_link_are_percent_encoded_as_browsers_do():
+    body = clean_body('<p><a href="\x01 /a/b\x02c?d=\x7f \x1f">链接</a></p>', BASE)
+    assert 'href="https://finance.sina.com.cn/a/b%02c?d=%7F"' in body
+
+
+def test_a_page_with_a_control_character_link_is_sanitised_not_lost():
+    body = t3_page("ibadlink0000001", "标题",
+                   '<p>正文<a href="\x01\x02javascript:alert(1)">点这里</a>。</p>'
+                   '<p><img src="\x01//n.sinaimg.cn/a.jpg">\x0b图<span class="share">分享</span>\x01</p>')
+    article = parse_article(Response(BASE, body=body))
+    assert "<p>正文点这里。</p>" in article.body
+    assert '<img src="https://n.sinaimg.cn/a.jpg"' in article.body
+    assert "javascript" not in article.body and "分享" not in article.body
+
+
+def test_a_base_href_that_is_no_url_leaves_the_page_its_own_url():
+    body = t3_page("ibadbase0000001", "标题", '<p>正文<a href="/x">链接</a></p>').replace(
+        b"<head>", b'<head><base href="http://[">')
+    article = parse_article(Response(BASE, body=body))
+    assert 'href="https://finance.sina.com.cn/x"' in article.body
+
+
+def test_a_canonical_url_that_is_no_url_yields_to_the_next_candidate():
+    body = page(**{'property="og:url" content="': 'property="og:url" content="http://[x/'})
+    assert parse(body).url == BASE
