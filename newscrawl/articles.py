@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.channels import ChannelConfig
 from newscrawl.items import Article
-from newscrawl.roll import Listed
+from newscrawl.roll import Listed, Listing
 from newscrawl.sina import NotAnArticle, parse_article, strip_query, url_document_id
 from newscrawl.stats import count_drop, fail_run
 from newscrawl.store import StateStore, Store, crawl_store
@@ -121,8 +121,8 @@ class ArticlePageSpider(scrapy.Spider):
         that the state store already knows.
 
         One article is one doc id, whatever its URLs: an id already listed in this run is
-        not requested again, nor a known one unless `refresh`. Entries without a link, off
-        ARTICLE_HOSTS or not article pages are skipped, counted under `skip_stats`<reason>.
+        not requested again, nor a known one unless `refresh`. Entries off ARTICLE_HOSTS or
+        not article pages are skipped, counted under `skip_stats`<reason>.
         """
         entries = list(entries)
         store = self.state_store
@@ -130,9 +130,6 @@ class ArticlePageSpider(scrapy.Spider):
         stats = self.crawler.stats
         requests = []
         for entry in entries:
-            if not entry.url:
-                self.skip_listed(entry, "no-link", skip_stats)
-                continue
             key = entry.doc_id or strip_query(entry.url)
             if key in self.listed_keys:
                 stats.inc_value("newscrawl/listed_duplicates")
@@ -154,8 +151,14 @@ class ArticlePageSpider(scrapy.Spider):
 
     def skip_listed(self, entry: Listed, reason: str, skip_stats: str) -> None:
         self.crawler.stats.inc_value(skip_stats + reason)
-        where = entry.url or f"without a link (title {entry.title!r})"
-        self.logger.info("Skipped listed entry %s (%s)", where, reason)
+        self.logger.info("Skipped listed entry %s (%s)", entry.url, reason)
+
+    def skip_bad_items(self, listing: Listing, url: str, skip_stats: str) -> None:
+        """One WARNING and a count under `skip_stats`<reason> for each item of the listing
+        at `url` that cannot be used (without a link, a link that is no URL, ...)."""
+        for bad in listing.skipped:
+            self.crawler.stats.inc_value(skip_stats + bad.reason)
+            self.logger.warning("Skipped an item of %s %s (%s)", url, bad.detail, bad.reason)
 
     def parse_article(
         self, response: Response, label: str = "", listed_at: datetime | None = None

@@ -1,18 +1,22 @@
 """Bad input costs only itself: a date that cannot be a date is absent (the next source of
-FORMAT.md's order is used), and a hostile link is sanitised, not fatal to its page."""
+FORMAT.md's order is used), a bad listing item is skipped with its reason while the rest of
+its listing goes on, and a hostile link is sanitised, not fatal to its page."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 from minipage import t3_page
 from pagegen import PageSpec, article_page
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 
 from newscrawl.clean import clean_body
 from newscrawl.dates import feed_time, parse_time, unix_time
+from newscrawl.roll import ListingError, list_page_links, parse_roll
 from newscrawl.sina import NotAnArticle, parse_article
+from spiders.feed import feed_entries
 
 T0 = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 LISTED = datetime(2024, 5, 1, 1, 0, tzinfo=UTC)
@@ -119,6 +123,94 @@ def test_feed_times_as_feeds_state_them():
     assert feed_time("Wed, 01 May 2024 10:00:00 +0800") == T0
     assert feed_time("2024-05-01T10:00:00+08:00") == T0
     assert feed_time("Wed, 01 May 2024 10:00:00") == T0  # no zone: Beijing time
+
+
+# --------------------------------------------------------------------------- listings
+
+
+def roll(items: list, **result: object) -> bytes:
+    data = {"status": {"code": 0, "msg": "succ"}, "total": len(items), "data": items, **result}
+    return json.dumps({"result": data}).encode()
+
+
+def item(n: int, **changes: object) -> dict:
+    doc = f"ibadroll{n:07d}"
+    fields = {"docid": f"comos:{doc[1:]}", "title": f"第{n}条", "ctime": "1714528800",
+              "url": f"https://finance.sina.com.cn/roll/2024-05-01/doc-{doc}.shtml"}
+    return {**fields, **changes}
+
+
+def test_a_roll_item_with_an_impossible_ctime_is_listed_with_the_page_around_it():
+    listing = parse_roll(roll([item(1), item(2, ctime="99999999999999"), item(3)]))
+    assert [e.doc_id for e in listing.entries] == ["ibadroll0000001", "ibadroll0000002",
+                                                   "ibadroll0000003"]
+    assert [e.listed_at for e in listing.entries] == [T0, None, T0]
+    # intime is the next source
+    again = parse_roll(roll([item(2, ctime="99999999999999", intime="1714525200")]))
+    assert again.entries[0].listed_at == LISTED
+
+
+def test_a_roll_answer_of_deep_brackets_is_a_listing_error():
+    with pytest.raises(ListingError, match="not JSON"):
+        parse_roll(b"[" * 100_000)
+
+
+def test_bad_roll_items_are_skipped_with_their_reason():
+    listing = parse_roll(roll([
+        item(1),
+        42,
+        item(2, url="", wapurl=None),
+        item(3, url="http://[x/doc-ibadroll0000003.shtml"),
+        item(4, url="\x01\x02javascript:alert(1)"),
+        item(5, url=["not", "a", "string"], wapurl=" https://finance.sina.cn/doc-ibadroll0000005.d.html "),
+        item(6),
+    ], total="-5"))
+    assert [e.doc_id for e in listing.entries] == ["ibadroll0000001", "ibadroll0000005",
+                                                   "ibadroll0000006"]
+    assert listing.entries[1].url == "https://finance.sina.cn/doc-ibadroll0000005.d.html"
+    assert [(bad.reason, bad.detail) for bad in listing.skipped] == [
+        ("malformed", "that is not an object: 42"),
+        ("no-link", "without a link (title '第2条')"),
+        ("bad-link", "with a link that is no http(s) URL: 'http://[x/doc-ibadroll0000003.shtml'"),
+        ("bad-link", r"with a link that is no http(s) URL: '\x01\x02javascript:alert(1)'"),
+    ]
+    assert listing.total == 0  # a count that cannot be is not stated
+
+
+@pytest.mark.parametrize(
+    "total, expected", [(120, 120), ("120", 120), ("-1", 0), ("9" * 5000, 0), (1e300, 0),
+                        ([1], 0), (None, 0), (True, 0)],
+)
+def test_roll_totals(total, expected):
+    assert parse_roll(roll([item(1)], total=total)).total == expected
+
+
+def test_a_bad_link_on_a_list_page_is_skipped_with_the_rest_listed():
+    body = """<html><head><meta charset="utf-8"><base href="http://["></head><body>
+        <ul class="list_009">
+        <li><a href="https://finance.sina.com.cn/roll/2024-05-01/doc-ibadlist0000001.shtml">一</a></li>
+        <li><a href="http://[x/doc-ibadlist0000002.shtml">二</a></li>
+        <li><a href="\x01 https://finance.sina.com.cn/roll/2024-05-01/doc-ibadlist0000003.shtml\n">三</a></li>
+        </ul></body></html>"""
+    response = HtmlResponse("https://finance.sina.com.cn/roll/", body=body.encode())
+    listing = list_page_links(response)
+    assert [e.doc_id for e in listing.entries] == ["ibadlist0000001", "ibadlist0000003"]
+    assert [bad.reason for bad in listing.skipped] == ["bad-link"]
+
+
+def test_bad_feed_entries_are_skipped_and_bad_dates_absent():
+    feed = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
+        <item><title>一</title><link>https://finance.sina.com.cn/roll/2024-05-01/doc-ibadfeed0000001.shtml</link>
+        <pubDate>Mon, 01 Jan 0001 00:00:00 +9999</pubDate></item>
+        <item><title>二</title><pubDate>Wed, 01 May 2024 10:00:00 +0800</pubDate></item>
+        <item><title>三</title><link>javascript:alert(1)</link></item>
+        <item><title>四</title><link>https://finance.sina.com.cn/roll/2024-05-01/doc-ibadfeed0000004.shtml</link>
+        <pubDate>Wed, 01 May 2024 10:00:00 +0800</pubDate></item>
+        </channel></rss>"""
+    listing = feed_entries(feed.encode())
+    assert [(e.doc_id, e.listed_at) for e in listing.entries] == [
+        ("ibadfeed0000001", None), ("ibadfeed0000004", T0)]
+    assert [bad.reason for bad in listing.skipped] == ["no-link", "bad-link"]
 
 
 # --------------------------------------------------------------------------- links
