@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.channels import ChannelConfig
 from newscrawl.items import Article
+from newscrawl.middlewares import error_cause
 from newscrawl.roll import Listed, Listing
 from newscrawl.sina import NotAnArticle, parse_article, strip_query, url_document_id
 from newscrawl.stats import count_drop, fail_run
@@ -175,6 +176,26 @@ class ArticlePageSpider(scrapy.Spider):
             return
         article.label = label or self.channel_config.label_for(article.url)
         yield article
+
+    def parse_failed(self, response: Response, error: Exception) -> Iterable[Request]:
+        """After an unexpected exception while parsing `response` (see
+        newscrawl.middlewares): one WARNING naming the URL and `parse-error`. An article page
+        is dropped (`newscrawl/dropped/parse-error`); a listing page is counted
+        (`newscrawl/listing_errors/parse-error`) and ends as `listing_parse_failed` says."""
+        cause = error_cause(error)
+        request = response.request
+        if request is None or request.callback == self.parse_article:
+            requested = (response.meta.get("redirect_urls") or [response.url])[0]
+            self.not_an_article(requested, "parse-error", cause)
+            return ()
+        self.crawler.stats.inc_value("newscrawl/listing_errors")
+        self.crawler.stats.inc_value("newscrawl/listing_errors/parse-error")
+        self.logger.warning("Cannot parse the listing %s: %s (parse-error)", response.url, cause)
+        return self.listing_parse_failed(response, cause)
+
+    def listing_parse_failed(self, response: Response, cause: str) -> Iterable[Request]:
+        """What follows a listing page that could not be parsed (after its WARNING)."""
+        return ()
 
     def check_not_redirected_away(self, response: Response) -> None:
         """A removed article is often redirected to a home or error page."""

@@ -12,7 +12,7 @@ arguments, a state held by another crawl, or a feed that cannot be read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,11 @@ class FeedSpider(ArticlePageSpider):
         self.skip_bad_items(feed, response.url, SKIPPED)
         requests, _ = self.listed_requests(feed.entries, self.label, SKIPPED)
         yield from requests
+
+    def listing_parse_failed(self, response: Response, cause: str) -> Iterable[Request]:
+        """The feed is the run's one listing: one that cannot be parsed fails the run."""
+        self.fail("no-listing", f"Cannot read the feed {response.url}: {cause} (parse-error)")
+        return ()
 
     def feed_failed(self, failure: Failure) -> None:
         url = failure.request.url  # type: ignore[attr-defined]

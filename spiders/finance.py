@@ -193,6 +193,20 @@ class FinanceSpider(ArticlePageSpider):
         self, channel: Channel, page: int, url: str, cause: str
     ) -> Iterator[Request]:
         self.listing_error(channel, url, cause)
+        yield from self.after_listing_failure(channel, page)
+
+    def listing_parse_failed(self, response: Response, cause: str) -> Iterator[Request]:
+        """A listing page that raised while parsed (logged as parse-error) ends its
+        channel's walk as a failed listing does."""
+        channel = response.request.cb_kwargs["channel"]
+        if response.request.callback == self.parse_roll_page:
+            yield from self.after_listing_failure(channel, response.request.cb_kwargs["page"])
+        else:
+            self.channel_done(channel)
+
+    def after_listing_failure(self, channel: Channel, page: int) -> Iterator[Request]:
+        """A channel whose API listing failed on its first page falls back to its list
+        page, if it has one; else its walk ends."""
         if page == 1 and channel.list_url:
             self.logger.info("Channel %s: falling back to %s", channel.name, channel.list_url)
             yield Request(
