@@ -20,7 +20,7 @@ def browser_url(href: str) -> str:
     """`href` as a browser reads it: C0 controls and spaces trimmed at both ends, tabs and
     line breaks dropped, other control characters percent-encoded."""
     url = _TAB_OR_NEWLINE.sub("", href.strip(_C0_OR_SPACE))
-    return _CONTROL.sub(lambda m: quote(m.group()), url) if _CONTROL.search(url) else url
+    return _CONTROL.sub(lambda m: quote(m.group()), url)
 
 
 def scheme(url: str) -> str:
