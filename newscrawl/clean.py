@@ -15,6 +15,7 @@ import nh3
 from lxml import etree
 
 from newscrawl.css import SelectorSet, compile_selector, select, xpath_of
+from newscrawl.urls import browser_url, scheme
 
 # Elements removed with everything inside them (CSS selectors).
 NOISE_SELECTORS: tuple[str, ...] = (
@@ -120,6 +121,9 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 
 # The indent that opens a paragraph on Sina's pages (two full-width spaces).
 PARAGRAPH_INDENT = "\u3000"
+# Link schemes a post keeps ('' is a relative link); the sanitizer allows the same.
+LINK_SCHEMES = frozenset({"", "http", "https", "mailto"})
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _WRAPPERS = frozenset({
     "div", "p", "span", "font", "section", "strong", "b", "em", "i", "u", "center", "a",
@@ -150,7 +154,7 @@ _SANITIZER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=(set(DROPPED_TAGS) | set(OPEN_CONTAINERS)) - {"svg", "math"},
     attributes=ALLOWED_ATTRIBUTES,
-    url_schemes={"http", "https", "mailto"},
+    url_schemes=set(LINK_SCHEMES - {""}),
     link_rel="noopener noreferrer",
     strip_comments=True,
     set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
@@ -462,15 +466,25 @@ def fix_images(root: etree._Element, base_url: str) -> None:
 
 
 def absolutize_links(root: etree._Element, base_url: str) -> None:
-    """Make relative links absolute against the article's own URL; a link to a script
-    (`javascript:`, any letter case) becomes its plain text."""
+    r"""Make links absolute against the article's own URL, read as a browser reads them
+    (`\x01 java\tscript:` is `javascript:`); a link a post cannot keep (a script, any
+    scheme but http, https and mailto, or no URL at all) becomes its plain text."""
     resolvable = base_url.startswith(("http://", "https://"))
     for a in list(root.iter("a")):
-        href = (a.get("href") or "").strip()
-        if href.lower().startswith("javascript:"):
+        href = a.get("href")
+        if href is None:
+            continue
+        href = browser_url(href)
+        if scheme(href) not in LINK_SCHEMES:
             _unwrap(a)
-        elif resolvable and href and not href.startswith("#"):
-            a.set("href", urljoin(base_url, href))
+            continue
+        if resolvable and href and not href.startswith("#"):
+            try:
+                href = urljoin(base_url, href)
+            except ValueError:  # `http://[x`: no URL
+                _unwrap(a)
+                continue
+        a.set("href", href)
 
 
 def remove_empty_wrappers(root: etree._Element) -> None:
@@ -504,12 +518,16 @@ def tidy_lines(html: str) -> str:
 
 
 def absolute_https(url: str, base_url: str = "") -> str:
-    """`url` as an absolute https:// address, or '' when it cannot be one."""
-    url = (url or "").strip()
+    """`url` (read as a browser reads it) as an absolute https:// address, or '' when it
+    cannot be one."""
+    url = browser_url(url or "")
     if url.startswith("//"):
         url = "https:" + url
     elif not url.startswith(("http://", "https://")) and base_url.startswith("http"):
-        url = urljoin(base_url, url)
+        try:
+            url = urljoin(base_url, url)
+        except ValueError:  # `http://[x`: no URL
+            return ""
     if url.startswith("http://"):
         url = "https://" + url[len("http://"):]
     return url if url.startswith("https://") else ""
@@ -541,11 +559,11 @@ def _unwrap(element: etree._Element) -> None:
         return
     for text in (element.text, None if len(element) else element.tail):
         if text and previous is not None:
-            previous.tail = (previous.tail or "") + text
+            _append(previous, "tail", text)
         elif text:
-            parent.text = (parent.text or "") + text
+            _append(parent, "text", text)
     if len(element) and element.tail:
-        element[-1].tail = (element[-1].tail or "") + element.tail
+        _append(element[-1], "tail", element.tail)
     index = parent.index(element)
     parent[index:index + 1] = list(element)
 
@@ -562,9 +580,9 @@ def _remove(node) -> None:
     if tail:
         prev = node.getprevious()
         if prev is not None:
-            prev.tail = _joined(prev.tail, tail)
+            _store(prev, "tail", _joined(prev.tail, tail))
         else:
-            parent.text = _joined(parent.text, tail)
+            _store(parent, "text", _joined(parent.text, tail))
     parent.remove(node)
 
 
@@ -609,9 +627,9 @@ def _end_text(element: etree._Element) -> str:
 
 def _set_end_text(element: etree._Element, text: str) -> None:
     if len(element):
-        element[-1].tail = text
+        _store(element[-1], "tail", text)
     else:
-        element.text = text
+        _store(element, "text", text)
 
 
 def _joined(before: str | None, after: str) -> str:
@@ -638,3 +656,18 @@ def _is_blank(element: etree._Element) -> bool:
 
 def _is_blank_text(text: str | None) -> bool:
     return not text or text.isspace()
+
+
+def _append(node: etree._Element, field: str, text: str) -> None:
+    """Add `text` to the node's `text` or `tail` (see `_store`)."""
+    _store(node, field, (getattr(node, field) or "") + text)
+
+
+def _store(node: etree._Element, field: str, text: str) -> None:
+    """Set the node's `text` or `tail`. lxml refuses to store the characters XML cannot
+    hold (C0 controls, U+FFFE, U+FFFF) that its HTML parser lets into a tree: those are
+    dropped."""
+    try:
+        setattr(node, field, text)
+    except ValueError:
+        setattr(node, field, _NOT_XML.sub("", text))

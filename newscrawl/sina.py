@@ -11,21 +11,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from dateutil import parser as dateparser
-from dateutil.tz import tzoffset
 from lxml import etree
 from scrapy.http import HtmlResponse, Response
 
 from newscrawl.clean import clean_element
 from newscrawl.css import PageIndex
+from newscrawl.dates import parse_time, plausible
 from newscrawl.exporters import yaml_printable
 from newscrawl.items import Article
 from newscrawl.reading import UNDECODABLE, NotAnArticle, Reading, read_page
-
-BEIJING = tzoffset("CST", 8 * 3600)  # Sina states Beijing time; China has no daylight saving
+from newscrawl.urls import http_url
 
 TITLE_CSS = (
     "h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1", "#artibodyTitle",
@@ -50,9 +48,6 @@ URL_ID_PATTERNS = (
     re.compile(r"/(?:doc|detail|zl)-(i[0-9a-z]{14})(?:\.d)?\.s?html"),
     re.compile(r"//(?:t\.)?cj\.sina\.(?:com\.)?cn/articles/view/\d+/([0-9a-z]+)"),
     re.compile(r"//k\.sina\.(?:com\.)?cn/article_\d+_([0-9a-z]+)\.html"),
-)
-_CHINESE_DATE = re.compile(
-    r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?"
 )
 _CMS_STAMP = re.compile(rb"published at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _EDITOR_PREFIX = re.compile(r"^\s*责任编辑\s*[:：]\s*")
@@ -201,8 +196,9 @@ def page_metas(elements: Iterable[etree._Element]) -> dict[str, str]:
 
 
 def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str]) -> str:
-    """The article's own URL: og:url, then link rel=canonical, then where it was fetched;
-    without query string or fragment (tracking parameters)."""
+    """The article's own URL: og:url, then link rel=canonical, then where it was fetched
+    (the first that is an http(s) URL); without query string or fragment (tracking
+    parameters)."""
 
     def candidates():  # each looked up only when the ones before it do not do
         yield meta(metas, "og:url")
@@ -214,8 +210,9 @@ def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str])
         candidate = candidate.strip()
         if candidate.lower().startswith("http%3a"):
             candidate = unquote(candidate)
-        if candidate.startswith(("http://", "https://")):
-            return strip_query(candidate)
+        url = http_url(candidate)
+        if url:
+            return strip_query(url)
     return strip_query(fetched_url)
 
 
@@ -267,41 +264,10 @@ def publication_time(
     published = parse_time(meta(metas, "article:published_time"))
     if published:
         return published
-    if listed_at:
-        return listed_at.astimezone(UTC)
+    listed = plausible(listed_at)
+    if listed:
+        return listed
     stamp = _CMS_STAMP.search(body[:4096])
     return parse_time(stamp.group(1).decode()) if stamp else None
 
 
-def parse_time(text: str, visible: bool = False) -> datetime | None:
-    """A Beijing-time (or zoned) time string as a UTC datetime, or None.
-
-    `visible` texts ("2018年12月28日 19:55", "2005.08.26 05:39", "作者：…") must hold a
-    date and a time; metas are ISO-like and read with python-dateutil.
-    """
-    text = text.replace("\xa0", " ").strip()
-    if not text:
-        return None
-    if visible:
-        match = _CHINESE_DATE.search(text)
-        if not match:
-            return None
-        y, mo, d, h, mi, s = (int(g or 0) for g in match.groups())
-        try:
-            moment = datetime(y, mo, d, h, mi, s, tzinfo=BEIJING)
-        except ValueError:
-            return None
-    else:
-        try:  # ISO 8601, as Sina's metas mostly are, without dateutil's tokenizer
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            try:
-                moment = dateparser.parse(text)
-            except (ValueError, OverflowError):
-                return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=BEIJING)
-    moment = moment.astimezone(UTC)
-    if not datetime(1995, 1, 1, tzinfo=UTC) <= moment <= datetime.now(UTC) + timedelta(days=2):
-        return None
-    return moment
