@@ -1,0 +1,60 @@
+"""Classes of real Sina pages outside the shared corpus: ad slots that split a
+paragraph."""
+
+from __future__ import annotations
+
+from newscrawl.clean import clean_body
+
+BASE = "https://news.sina.com.cn/c/2019-10-23/doc-iicezuev4202091.shtml"
+
+
+# --------------------------------------------------------------------------- ad slots
+
+
+def test_an_ad_slot_that_splits_a_number_goes_and_the_paragraph_is_whole():
+    html = (
+        "<p>　　医生意外地获得了5<!--NEWSZW_HZH_BEGIN--><table align=left><tr><td>"
+        '<a href="/focus/x.shtml"><img src="http://image2.sina.com.cn/chye/ad.jpg"></a>'
+        "</td></tr></table><!--NEWSZW_HZH_END-->00万元的大奖，<b>成为</b>幸运儿。</p>\n"
+        "<p>　　第二段。</p>"
+    )
+    assert clean_body(html, BASE) == (
+        "<p>　　医生意外地获得了500万元的大奖，<b>成为</b>幸运儿。</p>\n<p>　　第二段。</p>"
+    )
+
+
+def test_nested_and_doubled_slot_comments_with_flash_go_the_text_after_stays():
+    html = (
+        "<p>　　看着<!--NEWSZW_HZH_BEGIN--><!--NEWSZW_HZH_BEGIN--><table><tr><td>\n"
+        "<!--画中画广告开始--><table><tr><td><!--房产新闻内页画中画开始-->"
+        '<OBJECT WIDTH="360"><PARAM NAME=movie VALUE="http://ad4.sina.com.cn/a.swf">'
+        '<EMBED src="http://ad4.sina.com.cn/a.swf"></EMBED></OBJECT>'
+        "<!--房产新闻内页画中画结束--></td></tr></table><!--画中画广告结束-->\n"
+        "</td></tr><tr><td><!-- 画中画下文字链广告 -->"
+        '<a href="http://ggmm.sina.com.cn/">新浪分类</a></td></tr></table>\n'
+        "<!--NEWSZW_HZH_END-->\n<!--NEWSZW_HZH_END-->邻居买了房，他们也动了心。</p>"
+    )
+    assert clean_body(html, BASE) == "<p>　　看着邻居买了房，他们也动了心。</p>"
+
+
+def test_a_slot_opened_twice_and_never_closed_is_one_slot():
+    html = (
+        "<p>　　他是这份刊物的元老<!-- 正文页画中画 begin -->\n<table><tr><td>"
+        '<span><IFRAME SRC="http://212.adsina.allyes.com/x"></IFRAME></span></td></tr></table>'
+        '<!--Adforward Begin:测试勿删--><IFRAME SRC="http://157.adsina.allyes.com/y"></IFRAME>'
+        "<!--Adforward End-->\n<!-- 正文页画中画 begin -->，早在香港时就与主编相识。</p>"
+        "<p>　　下一段。</p>"
+    )
+    assert clean_body(html, BASE) == (
+        "<p>　　他是这份刊物的元老，早在香港时就与主编相识。</p><p>　　下一段。</p>"
+    )
+
+
+def test_an_unpaired_slot_comment_removes_nothing():
+    html = (
+        "<p>　　第一段<!-- 正文页画中画 begin -->，接着说。</p><p>　　第二段。</p>"
+        "<p>　　第三段<!--画中画广告结束-->。</p>"
+    )
+    assert clean_body(html, BASE) == (
+        "<p>　　第一段，接着说。</p><p>　　第二段。</p><p>　　第三段。</p>"
+    )
