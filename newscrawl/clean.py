@@ -173,6 +173,7 @@ def clean_element(root: etree._Element, base_url: str = "") -> str:
     remove_noise(root)
     remove_edge_boilerplate(root)
     fix_images(root, base_url)
+    wrap_photo_blocks(root)
     absolutize_links(root, base_url)
     remove_empty_wrappers(root)
     return tidy_lines(escape_braces(_SANITIZER.clean(inner_html(root))))
@@ -338,6 +339,76 @@ def _rejoin_after_slot(start: etree._Element, end: etree._Element) -> None:
     kept = moved.rstrip(" \t\r\n")
     _set_end_text(paragraph, kept)
     paragraph.tail = moved[len(kept):] + (paragraph.tail or "")
+
+
+# A centred photo of the old templates (`<center><img><br>caption</center>`, or the caption
+# in a centred block of its own right after it) becomes the img_wrapper block of the newer
+# ones; a centred block with a paragraph, a second image or a longer text is not a photo.
+PHOTO_CAPTION_MAX_CHARS = 60
+_NOT_IN_PHOTO_BLOCKS = ("p", "div", "table", "ul", "ol", "center", "blockquote")
+
+
+def wrap_photo_blocks(root: etree._Element) -> None:
+    """Turn each centred photo block (`center`, or `p`/`div` aligned centre, holding one
+    image and at most a short caption) into `<div class="img_wrapper"><img><span
+    class="img_descr">caption</span></div>`, as the newer templates have it."""
+    for block in list(root.iter("center", "p", "div")):
+        if block.tag != "center" and block.get("align") is None:
+            continue  # (most blocks)
+        if block is root or block.getparent() is None or not _is_centred(block):
+            continue
+        images = list(block.iter("img"))
+        if len(images) != 1 or next(block.iterdescendants(*_NOT_IN_PHOTO_BLOCKS), None) is not None:
+            continue
+        caption = " ".join("".join(block.itertext()).split())
+        if len(caption) > PHOTO_CAPTION_MAX_CHARS:
+            continue
+        if not caption:
+            caption = _take_caption_block(block)
+        image = images[0]
+        link = image.getparent()
+        if link.tag == "a" and link is not block and len(link) == 1 and not _text_in(link):
+            image = link  # (a link to the larger photo)
+        image.tail = None
+        tail = block.tail
+        block.clear()
+        block.tag = "div"
+        block.set("class", "img_wrapper")
+        block.tail = tail
+        block.append(image)
+        if caption:
+            etree.SubElement(block, "span", {"class": "img_descr"}).text = caption
+
+
+def _is_centred(block: etree._Element) -> bool:
+    return block.tag == "center" or (block.get("align") or "").lower() == "center"
+
+
+def _take_caption_block(photo: etree._Element) -> str:
+    """The caption of a photo block that holds none: the short text of the centred block
+    right after it (line breaks between them aside), removed from the tree; or ''."""
+    breaks = []
+    for sibling in photo.itersiblings():
+        if (sibling.getprevious().tail or "").strip():
+            return ""
+        if sibling.tag == "br":
+            breaks.append(sibling)
+            continue
+        if not isinstance(sibling.tag, str) or not _is_centred(sibling):
+            return ""
+        if next(sibling.iterdescendants("img", *_NOT_IN_PHOTO_BLOCKS), None) is not None:
+            return ""
+        text = " ".join(_text_in(sibling).split())
+        if not text or len(text) > PHOTO_CAPTION_MAX_CHARS:
+            return ""
+        for node in [*breaks, sibling]:
+            _remove(node)
+        return text
+    return ""
+
+
+def _text_in(element: etree._Element) -> str:
+    return "".join(element.itertext())
 
 
 def remove_noise(root: etree._Element) -> None:

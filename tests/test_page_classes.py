@@ -1,5 +1,5 @@
 """Classes of real Sina pages outside the shared corpus: ad slots that split a
-paragraph."""
+paragraph, old centred photos."""
 
 from __future__ import annotations
 
@@ -58,3 +58,41 @@ def test_an_unpaired_slot_comment_removes_nothing():
     assert clean_body(html, BASE) == (
         "<p>　　第一段，接着说。</p><p>　　第二段。</p><p>　　第三段。</p>"
     )
+
+
+# --------------------------------------------------------------------------- photos
+
+
+def test_old_centred_photos_become_image_blocks_with_their_captions():
+    html = (
+        '<center><img style="border:1px #000 solid;" src=http://i1.sinaimg.cn/ent/y/a.jpg '
+        "alt=演出现场><br><img src=http://i0.sinaimg.cn/home/c.gif height=5 width=1><br>"
+        "歌手领奖 <!--br><font class=f12><b><a href=http://ent.sina.com.cn/photo/>"
+        "点击此处查看全部娱乐图片</a></font></b--><br><br></center>"
+        "<center><img src=http://i3.sinaimg.cn/ent/y/b.jpg><br>"
+        "<img src=http://i0.sinaimg.cn/home/c.gif height=5 width=1><br>歌手接受采访<br><br>"
+        "</center>\n"
+        "<center><IMG SRC=\"http://image2.sina.com.cn/hs/c.jpg\" BORDER=1></center><br>"
+        "<center><font style='font-size:12px'>开盘当天的售楼处 记者/摄</font></center>\n"
+        "<p>　　第一段。</p>\n<center><p>　　一整段居中的文字，不是图片说明。</p></center>\n"
+        '<p align="center"><strong>小标题</strong></p>'
+    )
+    assert clean_body(html, BASE) == "\n".join([
+        '<div class="img_wrapper"><img src="https://i1.sinaimg.cn/ent/y/a.jpg" alt="演出现场"'
+        ' referrerpolicy="no-referrer"><span class="img_descr">歌手领奖</span></div>'
+        '<div class="img_wrapper"><img src="https://i3.sinaimg.cn/ent/y/b.jpg"'
+        ' referrerpolicy="no-referrer"><span class="img_descr">歌手接受采访</span></div>',
+        '<div class="img_wrapper"><img src="https://image2.sina.com.cn/hs/c.jpg"'
+        ' referrerpolicy="no-referrer"><span class="img_descr">开盘当天的售楼处 记者/摄</span>'
+        "</div>",
+        "<p>　　第一段。</p>",
+        "<p>　　一整段居中的文字，不是图片说明。</p>",
+        '<p align="center"><strong>小标题</strong></p>',
+    ])
+
+
+def test_a_centred_block_with_two_photos_or_a_long_text_is_left_as_it_is():
+    two = '<center><img src="https://a/1.jpg"><img src="https://a/2.jpg"></center>'
+    long_text = '<center><img src="https://a/1.jpg"><br>' + "很长的说明文字" * 10 + "</center>"
+    for html in (two, long_text):
+        assert "img_wrapper" not in clean_body(html, BASE)
