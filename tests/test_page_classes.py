@@ -1,11 +1,17 @@
 """Classes of real Sina pages outside the shared corpus: ad slots that split a
-paragraph, old centred photos."""
+paragraph, old centred photos, related-link paragraphs."""
 
 from __future__ import annotations
+
+import re
 
 from newscrawl.clean import clean_body
 
 BASE = "https://news.sina.com.cn/c/2019-10-23/doc-iicezuev4202091.shtml"
+
+
+def paragraphs(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p>(.*?)</p>", html, re.S)]
 
 
 # --------------------------------------------------------------------------- ad slots
@@ -96,3 +102,30 @@ def test_a_centred_block_with_two_photos_or_a_long_text_is_left_as_it_is():
     long_text = '<center><img src="https://a/1.jpg"><br>' + "很长的说明文字" * 10 + "</center>"
     for html in (two, long_text):
         assert "img_wrapper" not in clean_body(html, BASE)
+
+
+# --------------------------------------------------------------------------- related links
+
+
+def test_related_link_paragraphs_go_article_links_stay():
+    html = "\n".join([
+        "<p>　　<strong>相关新闻：</strong></p>",
+        '<p>　　<strong><a href="http://zhibo.sina.com.cn/tech/x">直播发布会</a></strong></p>',
+        '<p>　　<strong><a href="http://tech.sina.com.cn/zt_d/x/">发布会专题</a></strong></p>',
+        "<p>　　新浪科技讯 北京时间今天凌晨，发布会开幕。</p>",
+        '<p>　　<a href="https://news.sina.com.cn/c/doc-ia.shtml">某地法院宣判一起名誉权案！</a></p>',
+        "<p>　　据此前报道，<a href=\"https://news.sina.com.cn/c/doc-ib.shtml\">该案</a>曾引起关注。</p>",
+        "<p>　　<strong>[相关新闻]</strong></p>",
+        "<p>　　<strong>另一篇报道的小标题</strong></p>",
+        "<p>　　另一篇报道的正文，整段文字。</p>",
+        "<p>　　此前报道：<a href=\"https://news.sina.com.cn/c/doc-ic.shtml\">当事人出狱前受访</a></p>",
+        '<p class="show_author">责任编辑：某某 </p>',
+    ])
+    assert paragraphs(clean_body(html, BASE)) == [
+        "　　新浪科技讯 北京时间今天凌晨，发布会开幕。",
+        "　　某地法院宣判一起名誉权案！",
+        "　　据此前报道，该案曾引起关注。",
+        "　　[相关新闻]",
+        "　　另一篇报道的小标题",
+        "　　另一篇报道的正文，整段文字。",
+    ] and "责任编辑：某某" in clean_body(html, BASE)
