@@ -45,6 +45,13 @@ EDITOR_CSS = ("p.article-editor", "p.show_author", ".article-editor", ".show_aut
 # and the metas need, but for the page's many `div` and `span` elements.
 _FEW_TAGS = ("meta", "h1", "h2", "p", "section", "time")
 
+# Sina's domains, and the hosts of mobile pages whose desktop twin has the same path.
+SINA_DOMAINS = ("sina.com.cn", "sina.cn", "sina.com")
+DESKTOP_HOSTS = {
+    "k.sina.cn": "k.sina.com.cn",
+    "t.cj.sina.cn": "t.cj.sina.com.cn",
+    "cj.sina.cn": "t.cj.sina.com.cn",
+}
 # Document ids in URL paths, newest patterns first; the group is the id.
 URL_ID_PATTERNS = (
     re.compile(r"/(?:doc|detail|zl)-(i[0-9a-z]{14})(?:\.d)?\.s?html"),
@@ -57,7 +64,11 @@ _CHINESE_DATE = re.compile(
 _CMS_STAMP = re.compile(rb"published at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _EDITOR_PREFIX = re.compile(r"^\s*责任编辑\s*[:：]\s*")
 _TAGS_OR_SPACE = re.compile(r"<[^>]*>|\s")
+_CMS_STAMP_IDS = re.compile(rb"<!--\[(\d+),(\d+),(\d+)\] published at ")
+_CMS_TRIPLE = re.compile(r"(\d+),(\d+),(\d+)")
+_MOBILE_AGENT_URL = re.compile(r"url=(\S+)")
 _CANONICAL_LINK = etree.XPath("//link[@rel='canonical']/@href")
+_LINKS_HOLDING = etree.XPath("//a[contains(@href, $number)]/@href")
 _MOODCOUNTER_URL = etree.XPath("//*[@name='moodcounter']/@url")
 _STRING = etree.XPath("string()")
 
@@ -81,8 +92,10 @@ def parse_article(
         raise NotAnArticle("no-body", "no article body container on the page")
     if not text_of(body).strip() and next(body.iter("img"), None) is None:
         raise NotAnArticle("empty-body", "the article body is empty")
-    url = canonical_url(root, page.url, metas)
-    doc_id = document_id(url, page.url, metas)
+    stated = stated_url(root, metas)
+    base = stated or strip_query(page.url)  # what the body's relative links resolve against
+    url = stated or recovered_url(root, metas, page.body) or base
+    doc_id = document_id(url, page.url, metas, page.body)
     if not doc_id:
         raise NotAnArticle("no-doc-id", "no Sina document id in the URL or the page")
     published = publication_time(index, page.body, listed_at, metas)
@@ -91,7 +104,7 @@ def parse_article(
     source = first_text(index, SOURCE_CSS) or meta(metas, "article:author")
     editor_line = first_text(index, EDITOR_CSS)
     editor = _EDITOR_PREFIX.sub("", editor_line)
-    cleaned = clean_element(body, url)  # last: it changes the page's tree
+    cleaned = clean_element(body, base)  # last: it changes the page's tree
     if not holds_article(cleaned, editor_line):
         raise NotAnArticle("empty-body", "nothing but the editor line is left once cleaned")
     article = Article(
@@ -200,15 +213,14 @@ def page_metas(elements: Iterable[etree._Element]) -> dict[str, str]:
     return metas
 
 
-def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str]) -> str:
-    """The article's own URL: og:url, then link rel=canonical, then where it was fetched;
-    without query string or fragment (tracking parameters)."""
+def stated_url(root: etree._Element, metas: dict[str, str]) -> str:
+    """The URL the page states as its own: og:url, then link rel=canonical, then the
+    moodcounter's; without query string or fragment (tracking parameters). '' if none."""
 
     def candidates():  # each looked up only when the ones before it do not do
         yield meta(metas, "og:url")
         yield next(iter(_CANONICAL_LINK(root)), "")
         yield next(iter(_MOODCOUNTER_URL(root)), "")
-        yield fetched_url
 
     for candidate in candidates():
         candidate = candidate.strip()
@@ -216,7 +228,48 @@ def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str])
             candidate = unquote(candidate)
         if candidate.startswith(("http://", "https://")):
             return strip_query(candidate)
-    return strip_query(fetched_url)
+    return ""
+
+
+def recovered_url(root: etree._Element, metas: dict[str, str], raw: bytes = b"") -> str:
+    """The article URL of a page that names it neither in og:url nor in a canonical link,
+    as its live copy has it (https), so that a saved page and the live one are one article:
+    the desktop twin of its `mobile-agent` URL for 看点 and 财经头条 pages (the same path on
+    another host), else, on old pages, a link of its own whose file name ends in its CMS
+    document number (`/2010-05-20/230720314487.shtml` for `1,1,20314487`). '' if none."""
+    agent = _MOBILE_AGENT_URL.search(meta(metas, "mobile-agent"))
+    if agent:
+        parts = urlsplit(agent.group(1))
+        desktop = DESKTOP_HOSTS.get((parts.hostname or "").lower())
+        url = f"https://{desktop}{parts.path}" if desktop else ""
+        if url_document_id(url):
+            return url
+    ids = cms_ids(metas, raw)
+    if ids is None:
+        return ""
+    own_file = re.compile(rf"/(?:\d{{8}}|\d{{4}}-\d\d-\d\d)/\d{{4}}{ids[2]}\.s?html$")
+    for href in _LINKS_HOLDING(root, number=ids[2]):
+        parts = urlsplit(href.strip())
+        if parts.scheme in ("http", "https") and _on_sina(parts.hostname or ""):
+            if own_file.search(parts.path):
+                return f"https://{parts.netloc}{parts.path}"
+    return ""
+
+
+def cms_ids(metas: dict[str, str], raw: bytes = b"") -> tuple[str, str, str] | None:
+    """The old CMS's `(p_id, t_id, d_id)`: from the `publishid` meta (`1,1,20314487`),
+    else from the stamp comment at the top of the page (`<!--[1,1,20314487] published
+    at …-->`, on pages older than the meta)."""
+    publishid = _CMS_TRIPLE.fullmatch(meta(metas, "publishid"))
+    if publishid:
+        return publishid.group(1, 2, 3)
+    stamp = _CMS_STAMP_IDS.search(raw[:4096])
+    return tuple(part.decode() for part in stamp.group(1, 2, 3)) if stamp else None
+
+
+def _on_sina(host: str) -> bool:
+    host = host.lower()
+    return any(host == domain or host.endswith("." + domain) for domain in SINA_DOMAINS)
 
 
 def strip_query(url: str) -> str:
@@ -233,18 +286,18 @@ def url_document_id(url: str) -> str:
     return ""
 
 
-def document_id(url: str, fetched_url: str, metas: dict[str, str]) -> str:
+def document_id(url: str, fetched_url: str, metas: dict[str, str], raw: bytes = b"") -> str:
     """The Sina document id: from the article URL, else the `publishid` meta
-    (`<id>` → `i<id>`; the old `p_id,t_id,d_id` triple → `p-t-d`)."""
+    (`<id>` → `i<id>`), else the old CMS's `p_id,t_id,d_id` triple (`p-t-d`, from the
+    meta or the page's stamp comment)."""
     found = url_document_id(url) or url_document_id(fetched_url)
     if found:
         return found
     publishid = meta(metas, "publishid")
     if re.fullmatch(r"[0-9a-z]{14}", publishid):
         return "i" + publishid
-    if re.fullmatch(r"\d+,\d+,\d+", publishid):
-        return publishid.replace(",", "-")
-    return ""
+    ids = cms_ids(metas, raw)
+    return "-".join(ids) if ids else ""
 
 
 def publication_time(

@@ -1,17 +1,87 @@
-"""Classes of real Sina pages outside the shared corpus: ad slots that split a
-paragraph, old centred photos, related-link paragraphs."""
+"""Classes of real Sina pages outside the shared corpus: identity of pages saved without
+og:url, ad slots that split a paragraph, old centred photos, related-link paragraphs."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from pathlib import Path
+
+import classpages as pages
+from localserver import LocalServer, scrapy_crawl, settings_args
+from scrapy.http import Response
 
 from newscrawl.clean import clean_body
+from newscrawl.sina import parse_article
 
 BASE = "https://news.sina.com.cn/c/2019-10-23/doc-iicezuev4202091.shtml"
 
 
+def parse(body: bytes, url: str = "file:///saved/page.html", **headers: str):
+    return parse_article(Response(url, body=body, headers=headers))
+
+
 def paragraphs(html: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p>(.*?)</p>", html, re.S)]
+
+
+def crawl(out: Path, *args: str):
+    return scrapy_crawl(
+        "article", *args,
+        *settings_args(OUTPUT_DIR=out, ARTICLE_HOSTS="127.0.0.1,sina.com.cn,sina.cn",
+                       AUTOTHROTTLE_ENABLED="False"),
+    )
+
+
+def recorded(out: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(out / ".newscrawl" / "state.sqlite3") as db:
+        return db.execute("SELECT doc_id, url, path FROM articles").fetchall()
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def test_a_saved_kandian_page_is_the_live_article():
+    saved = parse(pages.kandian_page())
+    live = parse(pages.kandian_page(), url=pages.KANDIAN_URL + "?from=news&subch=onews")
+    assert saved.doc_id == live.doc_id == pages.KANDIAN_ID  # not the publishid's
+    assert saved.url == live.url == pages.KANDIAN_URL
+
+
+def test_a_saved_old_page_finds_its_url_among_its_links_not_a_related_one():
+    article = parse(pages.t1_saved_page())
+    assert article.doc_id == pages.T1_SAVED_ID
+    assert article.url == pages.T1_SAVED_URL
+
+
+def test_a_page_saved_without_any_url_keeps_where_it_was_read():
+    page = pages.t1_saved_page().replace(b"230712345678.shtml", b"230712345000.shtml")
+    article = parse(page, url="file:///saved/page.html")
+    assert article.doc_id == pages.T1_SAVED_ID
+    assert article.url == "file:///saved/page.html"
+
+
+def test_saved_and_live_kandian_page_are_one_file_with_one_url(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    saved = tmp_path / "saved.html"
+    saved.write_bytes(pages.kandian_page())
+    first = crawl(out, "-a", f"url={saved}")
+    assert first.returncode == 0, first.stderr
+    name = f"{pages.KANDIAN_ID}.md"
+    assert f"Wrote {out / name} ({pages.KANDIAN_URL})" in first.stderr
+    assert recorded(out) == [(pages.KANDIAN_ID, pages.KANDIAN_URL, str(out / name))]
+
+    # The live page, fetched through this server as an HTTP proxy for k.sina.com.cn.
+    live_url = pages.KANDIAN_URL.replace("https://", "http://") + "?from=news"
+    with LocalServer() as server:
+        server.page(live_url, pages.kandian_page(), "text/html; charset=utf-8")
+        monkeypatch.setenv("http_proxy", server.base)
+        second = crawl(out, "-a", f"url={live_url}")
+        assert server.requested("http://k.sina.com.cn/article_") == [live_url]
+    assert second.returncode == 0, second.stderr
+    assert "Summary: written 0, changed 0, unchanged 1" in second.stderr
+    assert [p.name for p in out.glob("*.md")] == [name]
+    assert recorded(out) == [(pages.KANDIAN_ID, pages.KANDIAN_URL, str(out / name))]
 
 
 # --------------------------------------------------------------------------- ad slots
