@@ -1,9 +1,9 @@
-"""Sina article pages: from a response to an `Article`, for every template since 2005.
+"""Sina article pages: from a response to an `Article`, for every template since 2004.
 
 Knows Sina's markup (T1 `blkContainer` 2005–2013, T2 2014–2017, T3 2017–now, T4 mobile,
-财经头条 and 看点), its ids and dates; the page is read in its true encoding
-(newscrawl.reading), the body is cleaned (newscrawl.clean) where it was parsed, and the
-article comes out ready for a post.
+财经头条 and 看点; the 2004–2005 table layout in newscrawl.legacy), its ids and dates; the
+page is read in its true encoding (newscrawl.reading), the body is cleaned
+(newscrawl.clean) where it was parsed, and the article comes out ready for a post.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dateutil.tz import tzoffset
 from lxml import etree
 from scrapy.http import HtmlResponse, Response
 
+from newscrawl import legacy
 from newscrawl.clean import clean_element
 from newscrawl.css import PageIndex
 from newscrawl.exporters import yaml_printable
@@ -85,9 +86,14 @@ def parse_article(
     index = PageIndex(root, page.body, _FEW_TAGS)  # (read_page reads ASCII-compatible only)
     metas = page_metas(index.elements("meta"))
     title = first_text(index, TITLE_CSS, clean_title) or clean_title(meta(metas, "og:title"))
+    headline = None if title else legacy.headline(index)  # a 2004-2005 page?
+    if headline is not None:
+        title = clean_title(text_of(headline))
     if not title:
         raise NotAnArticle("no-title", "no headline (h1) on the page")
-    body = first(index, BODY_CSS)
+    body = legacy.body(index) if headline is not None else None
+    if body is None:
+        body = first(index, BODY_CSS)
     if body is None:
         raise NotAnArticle("no-body", "no article body container on the page")
     if not text_of(body).strip() and next(body.iter("img"), None) is None:
@@ -98,7 +104,8 @@ def parse_article(
     doc_id = document_id(url, page.url, metas, page.body)
     if not doc_id:
         raise NotAnArticle("no-doc-id", "no Sina document id in the URL or the page")
-    published = publication_time(index, page.body, listed_at, metas)
+    published = dateline_time(headline) if headline is not None else None
+    published = published or publication_time(index, page.body, listed_at, metas)
     if published is None:
         raise NotAnArticle("no-date", "no publication time on the page")
     source = first_text(index, SOURCE_CSS) or meta(metas, "article:author")
@@ -298,6 +305,16 @@ def document_id(url: str, fetched_url: str, metas: dict[str, str], raw: bytes = 
         return "i" + publishid
     ids = cms_ids(metas, raw)
     return "-".join(ids) if ids else ""
+
+
+def dateline_time(headline: etree._Element) -> datetime | None:
+    """The time in a 2004-2005 page's dateline, the row after its headline: the time it
+    was first published (its CMS stamp is the last re-publication)."""
+    for text in legacy.dateline_texts(headline):
+        shown = parse_time(text, visible=True)
+        if shown:
+            return shown
+    return None
 
 
 def publication_time(

@@ -111,3 +111,182 @@ def t1_saved_page() -> bytes:
 </html>
 """
     return page.encode("gbk")
+
+
+# --------------------------------------------------------------------------- T0 (2004-2005)
+
+T0_HOUSE_ID = "62-3-70123"
+T0_HOUSE_TITLE = "两万元起步的小额投资 年轻夫妇试水商铺(图)"
+T0_HOUSE_CAPTION = "年轻夫妇在展会上咨询商铺项目 记者/摄"
+T0_HOUSE_PARAS = [
+    "王先生夫妇结婚三年，攒下了一笔积蓄，一直在琢磨怎么让钱生钱。",
+    "展会上一个商铺项目的首付只要两万元，年回报率据称可达百分之八。",
+    "业内人士提醒，投资商铺前要看清产权年限和经营方的资质。",
+    "王先生说，他们准备再多看几个项目，不会急于出手。",
+]
+T0_HOUSE_AD_IMAGE = "http://image2.sina.com.cn/hs/ad/U100P62T3D70123F1DT20050330.jpg"
+
+
+def t0_house_page() -> bytes:
+    """A 2005 page in the T0 table layout (GB2312): the CMS stamp first, `th.f24` headline,
+    dateline row, `td.l17 > font#zoom` (which libxml2 closes at the `<center>` photo: the
+    text follows it in the cell), a 画中画 slot (paired comments around an ad table with
+    Flash and nested slot comments) in the middle of a number, and a second `font#zoom`
+    holding the "点击此处查询" search row."""
+    p1, p2, p3, p4 = (f"<p>{IDENT}{text}</p>" for text in T0_HOUSE_PARAS)
+    split = T0_HOUSE_PARAS[1].index("两万元") + 1  # the slot splits 两|万元
+    second = T0_HOUSE_PARAS[1]
+    slot = f"""<!--NEWSZW_HZH_BEGIN--><table border=0 cellspacing=0 cellpadding=0 align=left>
+<tr><td>
+<!--画中画广告开始-->
+<table border=0 cellspacing=0 cellpadding=0 align=left><tr><td>
+<!--房产新闻内页画中画开始-->
+<OBJECT classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000" WIDTH="360" HEIGHT="300">
+ <PARAM NAME=movie VALUE="http://ad4.sina.com.cn/200503/30/1_hzh.swf"> <PARAM NAME=quality VALUE=high>
+ <EMBED src="http://ad4.sina.com.cn/200503/30/1_hzh.swf" quality=high WIDTH="360" HEIGHT="300" TYPE="application/x-shockwave-flash"></EMBED>
+</OBJECT>
+<!--房产新闻内页画中画结束-->
+</td></tr></table>
+<!--画中画广告结束-->
+</td></tr>
+<tr><td>
+<!-- 画中画下文字链广告（文字需加class=a01）-->
+<table width=360 border=0><tr><td><a href="http://ggmm.sina.com.cn/" class=a01><img src="{T0_HOUSE_AD_IMAGE}">新浪分类 无限商机</a></td></tr></table>
+</td></tr>
+</table><!--NEWSZW_HZH_END-->"""
+    p2 = f"<p>{IDENT}{second[:split]}{slot}{second[split:]}</p>"
+    page = f"""<!--[62,3,70123] published at 2005-03-30 12:40:05 from #008 by 1184-->
+<html>
+<head>
+<meta http-equiv="content-type" content="text/html; charset=gb2312">
+<title>{T0_HOUSE_TITLE}_新浪房产_新浪网</title>
+<meta name="keywords" content="{T0_HOUSE_TITLE}">
+<style type="text/css">
+.f24 {{font-size:24px;}}
+.l17 {{line-height:170%;}}
+</style>
+</head>
+<body>
+<table width=750 border=0 cellspacing=0 cellpadding=0>
+<tr><td><a href=http://house.sina.com.cn/ class=a02>新浪房产</a> &gt; 投资 &gt; 正文</td></tr>
+</table>
+<div id="outer" style="position:relative;width:750px;">
+<table width=750 border=0 cellspacing=0 cellpadding=0>
+<tr><td width=620 align=center rowspan=2 valign=top bgcolor=#EDF0F5>
+        <div id=article>
+        <br>
+    <table width=560 border=0 cellspacing=0 cellpadding=0>
+    <tr><th class=f24><font color=#05006C>{T0_HOUSE_TITLE}</font></th></tr>
+    <tr><td height=><hr size=1 bgcolor=#d9d9d9></td></tr>
+    <tr><td height=20 align=center>http://house.sina.com.cn
+      2005年03月30日07:25 <font color=#A20010>晨报 </font></td></tr>
+    <tr><td height=15></td></tr>
+    <tr><td class=l17>
+    <font id="zoom" class=f14>
+
+    <center><IMG SRC="http://image2.sina.com.cn/hs/p/2005-03-30/U800P62T3D70123F72DT20050330104105.jpg" BORDER=1 alt={T0_HOUSE_TITLE}></center><br><center><font style='font-size:12px'>{T0_HOUSE_CAPTION}</font></center>
+{p1}
+{p2}
+{p3}
+{p4}
+
+    </font>
+    </td></tr>
+    </table></div>
+    <table width=560 border=0 cellspacing=0 cellpadding=0>
+    <tr><td class=l17>
+    <font id="zoom" class=f14>
+    <p><small></small></p>
+         <br><table width=565 border=0 cellspacing=0 cellpadding=0>
+              <tr><td class=f14 height=30 valign=top>　　　点击此处查询<a href=http://chanews.sina.com.cn/s.cgi?k=商铺 target=_blank>全部<font color=red>商铺</font>新闻</a> </td></tr></table>
+    </font></td></tr></table>
+</td>
+<td width=130 valign=top>
+<table><tr><td class=f24>房产热点</td></tr></table>
+</td></tr>
+</table>
+</div>
+</body>
+</html>
+"""
+    return page.encode("gb2312")
+
+
+T0_BOOK_ID = "112-3-120456"
+T0_BOOK_TITLE = "初到边城(2)"
+T0_BOOK_PARAS = [
+    "车子在山路上颠簸了整整一天，傍晚时分才望见边城的灯火。",
+    "他在客栈里住下，第二天一早便去拜访那位老校长，老校长正在院子里修剪一棵石榴树。",
+    "两人一直谈到中午，老校长留他吃了一碗酸汤面。",
+]
+
+
+def t0_book_page() -> bytes:
+    """A 2004 T0 serial-book page (GB2312): `td.title14` headline with no dateline (the
+    CMS stamp is its only time), a related-links box with the same class, and in the
+    middle of a paragraph an iframe ad slot between two `正文页画中画 begin` comments
+    (the template never writes `end`) with an Adforward slot inside."""
+    p1, p2, p3 = T0_BOOK_PARAS
+    split = p2.index("，") + 1
+    slot = """<!-- 正文页画中画 begin -->
+
+<table border=0 cellspacing=0 cellpadding=0><tr><td>
+<!--读书新闻内页画中画开始-->
+<span><IFRAME MARGINHEIGHT=0 MARGINWIDTH=0 FRAMEBORDER=0 WIDTH=360 HEIGHT=300 SCROLLING=NO SRC="http://212.adsina.allyes.com/main/adfshow?user=book|PIP&db=sina"></IFRAME></span>
+<!--读书新闻内页画中画结束-->
+</td></tr></table>
+<!--Adforward Begin:测试勿删-->
+<IFRAME MARGINHEIGHT=0 MARGINWIDTH=0 FRAMEBORDER=0 WIDTH=1 HEIGHT=1 SCROLLING=NO SRC="http://157.adsina.allyes.com/main/adfshow?user=Book|PIP&db=sina"></IFRAME>
+<!--Adforward End-->
+<!-- 正文页画中画 begin -->"""
+    body = (
+        f"<p>{IDENT}{p1}</p><p>{IDENT}{p2[:split]}{slot}{p2[split:]}</p><p>{IDENT}{p3}</p>"
+    )
+    page = f"""<!--[112,3,120456] published at 2004-10-13 14:01:37 from #009 by system-->
+<HTML>
+<HEAD>
+<TITLE>{T0_BOOK_TITLE}_读书频道_新浪网</TITLE>
+<META http-equiv=Content-type content="text/html; charset=gb2312">
+</HEAD>
+<BODY>
+<CENTER>
+<table width=750 border=0 cellpadding=0 cellspacing=0>
+<tr><td vAlign=top align=middle width=594>
+<div id=article>
+        <table cellSpacing=0 cellPadding=0 width=545 border=0>
+        <tr><td height=20></td></tr>
+        <tr><td class=title14 align=center><font color=red><B>{T0_BOOK_TITLE}</B></font></td></tr>
+<tr><td height=10></td></tr>
+        <tr><td class=l15 align=center>某作者 </td></tr>
+        <tr><td class=l17 valign=top>&nbsp;<font class=f14><p>{IDENT}<a href=http://tech.sina.com.cn/i/w/2004-09-06/1102400001.shtml target=_blank><font color=red>立刻注册新浪免费邮箱</font></a>
+    </p></font><BR>
+<font id="zoom" class=f14>{body}
+</font>
+                </td>
+            </tr>
+      </table>
+</div>
+<table width=565 border=0 cellspacing=1 cellpadding=3>
+<tr><td class=title14>　相关链接</td></tr>
+<tr><td class=title14><a href=/longbook/x/1.shtml target=_blank>初到边城(1)</a><br></td></tr>
+</table>
+</td></tr></table>
+</CENTER>
+</BODY>
+</HTML>
+"""
+    return page.encode("gb2312")
+
+
+def t0_sidebar_heading_page() -> bytes:
+    """A table-layout page without a headline: its only `.f24` cell is a sidebar heading
+    that is not the page's `<title>`."""
+    return """<!--[62,3,70999] published at 2005-03-30 12:40:05 from #008 by 1184-->
+<html><head>
+<meta http-equiv="content-type" content="text/html; charset=gb2312">
+<title>房产频道导航_新浪房产_新浪网</title>
+</head><body>
+<div id=article><table><tr><td class=f24>热门楼盘</td></tr>
+<tr><td class=l17><font id="zoom" class=f14><p>　　楼盘列表</p></font></td></tr></table></div>
+</body></html>
+""".encode("gb2312")

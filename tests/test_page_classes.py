@@ -1,18 +1,21 @@
 """Classes of real Sina pages outside the shared corpus: identity of pages saved without
-og:url, ad slots that split a paragraph, old centred photos, related-link paragraphs."""
+og:url, the 2004-2005 layout, ad slots that split a paragraph, old centred photos and
+related-link paragraphs."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import classpages as pages
+import pytest
 from localserver import LocalServer, scrapy_crawl, settings_args
 from scrapy.http import Response
 
 from newscrawl.clean import clean_body
-from newscrawl.sina import parse_article
+from newscrawl.sina import NotAnArticle, parse_article
 
 BASE = "https://news.sina.com.cn/c/2019-10-23/doc-iicezuev4202091.shtml"
 
@@ -82,6 +85,59 @@ def test_saved_and_live_kandian_page_are_one_file_with_one_url(tmp_path, monkeyp
     assert "Summary: written 0, changed 0, unchanged 1" in second.stderr
     assert [p.name for p in out.glob("*.md")] == [name]
     assert recorded(out) == [(pages.KANDIAN_ID, pages.KANDIAN_URL, str(out / name))]
+
+
+# --------------------------------------------------------------------------- 2004-2005
+
+
+def test_a_2005_page_is_read_as_an_article():
+    article = parse(pages.t0_house_page())
+    assert article.doc_id == pages.T0_HOUSE_ID
+    assert article.title == pages.T0_HOUSE_TITLE
+    assert article.published == datetime(2005, 3, 29, 23, 25, tzinfo=UTC)  # the dateline
+    assert paragraphs(article.body) == [pages.IDENT + p for p in pages.T0_HOUSE_PARAS]
+    assert article.body.startswith(
+        '<div class="img_wrapper"><img src="https://image2.sina.com.cn/hs/p/2005-03-30/'
+    )
+    assert f'<span class="img_descr">{pages.T0_HOUSE_CAPTION}</span></div>' in article.body
+    for noise in ("ad4.sina.com.cn", "新浪分类", "ggmm", "<table", "点击此处查询", "晨报"):
+        assert noise not in article.body
+
+
+def test_a_2004_book_page_is_read_as_an_article():
+    article = parse(pages.t0_book_page())
+    assert article.doc_id == pages.T0_BOOK_ID
+    assert article.title == pages.T0_BOOK_TITLE
+    assert article.published == datetime(2004, 10, 13, 6, 1, 37, tzinfo=UTC)  # the stamp
+    assert paragraphs(article.body) == [pages.IDENT + p for p in pages.T0_BOOK_PARAS]
+    for noise in ("adsina", "iframe", "立刻注册", "相关链接", "初到边城(1)"):
+        assert noise not in article.body
+
+
+def test_a_sidebar_heading_is_not_a_headline():
+    with pytest.raises(NotAnArticle) as error:
+        parse(pages.t0_sidebar_heading_page())
+    assert error.value.reason == "no-title"
+
+
+def test_saved_old_pages_become_posts(tmp_path):
+    listing = tmp_path / "pages.txt"
+    files = []
+    for name, page in [("house.html", pages.t0_house_page()),
+                       ("book.html", pages.t0_book_page()),
+                       ("t1.html", pages.t1_saved_page())]:
+        (tmp_path / name).write_bytes(page)
+        files.append(str(tmp_path / name))
+    listing.write_text("\n".join(files) + "\n", encoding="utf-8")
+    result = crawl(tmp_path / "out", "-a", f"urls={listing}")
+    assert result.returncode == 0, result.stderr
+    assert "Summary: written 3, changed 0, unchanged 0" in result.stderr
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.md"))
+    assert written == sorted(f"{i}.md" for i in (pages.T0_HOUSE_ID, pages.T0_BOOK_ID,
+                                                  pages.T1_SAVED_ID))
+    post = (tmp_path / "out" / f"{pages.T0_HOUSE_ID}.md").read_text(encoding="utf-8")
+    assert "title: '两万元起步的小额投资 年轻夫妇试水商铺(图)'" in post
+    assert "date: Tue, 29 Mar 2005 23:25:00 GMT" in post
 
 
 # --------------------------------------------------------------------------- ad slots
