@@ -42,6 +42,8 @@ SOURCE_CSS = (
     "[data-sudaclick=media_name]",
 )
 EDITOR_CSS = ("p.article-editor", "p.show_author", ".article-editor", ".show_author")
+_EDITOR_CLASSES = frozenset({"article-editor", "show_author"})
+_UNSEEN_TAGS = frozenset({"script", "style", "link", "meta", "noscript"})
 # Tags gathered in one walk of the page (newscrawl.css.PageIndex): those the look-ups above
 # and the metas need, but for the page's many `div` and `span` elements.
 _FEW_TAGS = ("meta", "h1", "h2", "p", "section", "time")
@@ -98,6 +100,7 @@ def parse_article(
         raise NotAnArticle("no-body", "no article body container on the page")
     if not text_of(body).strip() and next(body.iter("img"), None) is None:
         raise NotAnArticle("empty-body", "the article body is empty")
+    bring_editor_line(body)
     stated = stated_url(root, metas)
     base = stated or strip_query(page.url)  # what the body's relative links resolve against
     url = stated or recovered_url(root, metas, page.body) or base
@@ -315,6 +318,32 @@ def dateline_time(headline: etree._Element) -> datetime | None:
         if shown:
             return shown
     return None
+
+
+def bring_editor_line(body: etree._Element) -> None:
+    """Append to the body the `责任编辑` line that a template (finance 2014-2017) puts right
+    after the body container, as the others have it inside: when the element next to the
+    container (or, when it is its parent's last, next to its parent) is the editor line,
+    and the body holds none."""
+    container = body
+    while container is not None:
+        following = next(
+            (s for s in container.itersiblings(etree.Element) if s.tag not in _UNSEEN_TAGS), None
+        )
+        if following is not None:
+            if _is_editor_line(following) and "责任编辑" not in text_of(body):
+                following.tail = "\n"
+                body.append(following)
+            return
+        container = container.getparent() if container is body else None
+
+
+def _is_editor_line(element: etree._Element) -> bool:
+    return (
+        element.tag == "p"
+        and not _EDITOR_CLASSES.isdisjoint((element.get("class") or "").split())
+        and _EDITOR_PREFIX.match(text_of(element)) is not None
+    )
 
 
 def publication_time(

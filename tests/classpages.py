@@ -290,3 +290,40 @@ def t0_sidebar_heading_page() -> bytes:
 <tr><td class=l17><font id="zoom" class=f14><p>　　楼盘列表</p></font></td></tr></table></div>
 </body></html>
 """.encode("gb2312")
+
+
+# --------------------------------------------------------------------------- T2 editor line
+
+T2_EDITOR_URL = "https://finance.sina.com.cn/money/forex/forexroll/2016-06-02/doc-ifxqwert7654321.shtml"
+T2_EDITOR_LINE = "责任编辑：李四 SF012"
+
+
+def t2_editor_outside_page() -> bytes:
+    """A 2016 finance page (article_16): the 股吧 promotion ends the body container, and
+    the editor line follows it, between the `编辑真实姓名及工作代码` comments, before the
+    weixin box."""
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"/>
+<title>人民币中间价小幅上调_新浪财经_新浪网</title>
+<meta property="og:url" content="{T2_EDITOR_URL}">
+<meta name="weibo: article:create_at" content="2016-06-02 09:30:05">
+</head><body>
+<div class="page-header"><h1 id="artibodyTitle">人民币中间价小幅上调</h1></div>
+<div class="page-content clearfix"><div class="article-a__content">
+<div class="article article_16" id="artibody">
+<p>{IDENT}今日人民币兑美元中间价小幅上调。</p>
+<p>{IDENT}交易员预计短期内汇率将维持双向波动。</p>
+        <!--调查代码-->
+        <!--股吧推广-->
+         <div data-sudaclick="suda_1028_guba"><p>进入<a href='http://guba.sina.com.cn' target='_blank'>【新浪财经股吧】</a>讨论</p></div>
+</div>
+                <!--正文部分end-->
+                <!--编辑真实姓名及工作代码begain-->
+<p class="article-editor">{T2_EDITOR_LINE}</p>
+                <!--编辑真实姓名及工作代码end-->
+                <!--正文下部-->
+    <div class="fin_art_weixin clearfix"><div class="img_wrapper"><img src="http://www.sinaimg.cn/cj/pc/weixin.jpg"></div></div>
+</div></div>
+<div class="blk-related"><div class="article"><p class="article-editor">责任编辑：别人</p></div></div>
+</body></html>
+""".encode()

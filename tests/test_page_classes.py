@@ -1,6 +1,6 @@
 """Classes of real Sina pages outside the shared corpus: identity of pages saved without
-og:url, the 2004-2005 layout, ad slots that split a paragraph, old centred photos and
-related-link paragraphs."""
+og:url, the 2004-2005 layout, ad slots that split a paragraph, old centred photos,
+related-link paragraphs, and the editor line outside the body container."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import classpages as pages
 import pytest
 from localserver import LocalServer, scrapy_crawl, settings_args
+from pagegen import PageSpec, article_page
 from scrapy.http import Response
 
 from newscrawl.clean import clean_body
@@ -255,3 +256,27 @@ def test_related_link_paragraphs_go_article_links_stay():
         "　　另一篇报道的小标题",
         "　　另一篇报道的正文，整段文字。",
     ] and "责任编辑：某某" in clean_body(html, BASE)
+
+
+# --------------------------------------------------------------------------- editor line
+
+
+def test_the_editor_line_after_the_body_container_ends_the_body():
+    article = parse(pages.t2_editor_outside_page())
+    assert article.body.endswith(f'<p class="article-editor">{pages.T2_EDITOR_LINE}</p>')
+    assert article.body.count("责任编辑") == 1
+    for noise in ("股吧", "weixin", "别人"):
+        assert noise not in article.body
+
+
+def test_an_editor_line_inside_the_body_is_not_taken_twice():
+    spec = PageSpec("iabcdefg1234567", "标题", ["第一段。"], datetime(2021, 1, 2, tzinfo=UTC))
+    article = parse(article_page(spec))
+    assert article.body.count("责任编辑") == 1
+
+
+def test_an_editor_line_that_does_not_follow_the_body_is_not_taken():
+    page = pages.t2_editor_outside_page().replace(
+        "<!--正文部分end-->".encode(), b'<div class="article"><p>other</p></div>'
+    )
+    assert "责任编辑" not in parse(page).body
