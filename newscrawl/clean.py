@@ -291,7 +291,8 @@ def _slot_pairs(marks: list[etree._Element]) -> list[tuple[etree._Element, etree
 def _cut_between(start: etree._Element, end: etree._Element) -> None:
     """Remove what lies between `start` and `end` (`start` first in document order): the
     text and nodes after `start` up to the element that holds both, the ones before `end`
-    from there, and those in between. `end`'s own ancestors stay, emptied before it."""
+    from there, and those in between. `end`'s own ancestors stay, emptied before it; those
+    left with nothing after it either (the ad's table around its closing comment) go."""
     holding_end = set(end.iterancestors())
     branch = start
     while branch.getparent() not in holding_end:
@@ -313,6 +314,13 @@ def _cut_between(start: etree._Element, end: etree._Element) -> None:
         if sibling is end_branch:
             break
         common.remove(sibling)
+    while end.getparent() is not common and len(end.getparent()) == 1 and not (
+        end.tail or ""
+    ).strip():
+        shell = end.getparent()
+        end.tail = shell.tail
+        shell.addprevious(end)
+        shell.getparent().remove(shell)
 
 
 def _rejoin_after_slot(start: etree._Element, end: etree._Element) -> None:

@@ -170,6 +170,17 @@ def test_nested_and_doubled_slot_comments_with_flash_go_the_text_after_stays():
     assert clean_body(html, BASE) == "<p>　　看着邻居买了房，他们也动了心。</p>"
 
 
+def test_a_slot_closed_inside_its_ad_table_goes_with_the_table():
+    html = (
+        "<p>　　记者从展会获悉<!--画中画广告开始--><table><tr><td>"
+        '<a href="http://ggmm.sina.com.cn/"><img src="http://ad4.sina.com.cn/x.jpg"></a>'
+        "<!--画中画广告结束--></td></tr></table>，首批项目已经签约。</p><p>　　下一段。</p>"
+    )
+    assert clean_body(html, BASE) == (
+        "<p>　　记者从展会获悉，首批项目已经签约。</p><p>　　下一段。</p>"
+    )
+
+
 def test_a_slot_opened_twice_and_never_closed_is_one_slot():
     html = (
         "<p>　　他是这份刊物的元老<!-- 正文页画中画 begin -->\n<table><tr><td>"
