@@ -19,8 +19,9 @@ from twisted.python.failure import Failure
 
 from newscrawl.channels import ChannelConfig
 from newscrawl.items import Article
+from newscrawl.middlewares import error_cause
 from newscrawl.redirects import REDIRECT_STATUSES, location, refresh_target, same_article
-from newscrawl.roll import Listed
+from newscrawl.roll import Listed, Listing
 from newscrawl.sina import NotAnArticle, parse_article, strip_query
 from newscrawl.stats import (
     DUPLICATES,
@@ -185,9 +186,9 @@ class ArticlePageSpider(scrapy.Spider):
         with what became of the others.
 
         One article is one doc id, whatever its URLs: an id already listed in this run is
-        not requested again (a duplicate), nor a known one unless `refresh`. Entries
-        without a link, off ARTICLE_HOSTS or not article pages are unusable, counted under
-        `skip_stats`<reason>.
+        not requested again (a duplicate), nor a known one unless `refresh`. Entries off
+        ARTICLE_HOSTS or not article pages are unusable, counted under `skip_stats`<reason>
+        (items without a link never get here: see `skip_bad_items`).
         """
         entries = list(entries)
         store = self.state_store
@@ -196,9 +197,6 @@ class ArticlePageSpider(scrapy.Spider):
         stats.inc_value(LISTED, len(entries))
         requests, unusable = [], Counter()
         for entry in entries:
-            if not entry.url:
-                unusable[self.skip_listed(entry, "no-link", skip_stats)] += 1
-                continue
             key = entry.doc_id or strip_query(entry.url)
             if key in self.listed_keys:
                 stats.inc_value(DUPLICATES)
@@ -222,9 +220,20 @@ class ArticlePageSpider(scrapy.Spider):
 
     def skip_listed(self, entry: Listed, reason: str, skip_stats: str) -> str:
         self.crawler.stats.inc_value(skip_stats + reason)
-        where = entry.url or f"without a link (title {entry.title!r})"
-        self.logger.info("Skipped listed entry %s (%s)", where, reason)
+        self.logger.info("Skipped listed entry %s (%s)", entry.url, reason)
         return reason
+
+    def skip_bad_items(self, listing: Listing, url: str, skip_stats: str) -> Counter[str]:
+        """One WARNING and a count under `skip_stats`<reason> for each item of the listing
+        at `url` that cannot be used (without a link, a link that is no URL, ...); they
+        are listed and unusable entries in the Summary. Returns them by reason."""
+        reasons: Counter[str] = Counter()
+        for bad in listing.skipped:
+            self.crawler.stats.inc_value(LISTED)
+            self.crawler.stats.inc_value(skip_stats + bad.reason)
+            self.logger.warning("Skipped an item of %s %s (%s)", url, bad.detail, bad.reason)
+            reasons[bad.reason] += 1
+        return reasons
 
     # --- responses -----------------------------------------------------------------------
 
@@ -283,6 +292,25 @@ class ArticlePageSpider(scrapy.Spider):
                 priority=request.priority,
                 dont_filter=True,  # the article's own request passed the filter already
             )
+
+    def parse_failed(self, response: Response, error: Exception) -> Iterable[Request]:
+        """After an unexpected exception while parsing `response` (see
+        newscrawl.middlewares): one WARNING naming the URL and `parse-error`. An article page
+        is dropped (`newscrawl/dropped/parse-error`); a listing page is counted
+        (`newscrawl/listing_errors/parse-error`) and ends as `listing_parse_failed` says."""
+        cause = error_cause(error)
+        request = response.request
+        if request is None or request.callback == self.parse_article:
+            self.not_an_article(request or Request(response.url), "parse-error", cause)
+            return ()
+        self.crawler.stats.inc_value("newscrawl/listing_errors")
+        self.crawler.stats.inc_value("newscrawl/listing_errors/parse-error")
+        self.logger.warning("Cannot parse the listing %s: %s (parse-error)", response.url, cause)
+        return self.listing_parse_failed(response, cause)
+
+    def listing_parse_failed(self, response: Response, cause: str) -> Iterable[Request]:
+        """What follows a listing page that could not be parsed (after its WARNING)."""
+        return ()
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

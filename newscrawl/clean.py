@@ -15,6 +15,7 @@ import nh3
 from lxml import etree
 
 from newscrawl.css import SelectorSet, compile_selector, select, xpath_of
+from newscrawl.urls import browser_url, scheme
 
 # Elements removed with everything inside them (CSS selectors).
 NOISE_SELECTORS: tuple[str, ...] = (
@@ -120,6 +121,9 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 
 # The indent that opens a paragraph on Sina's pages (two full-width spaces).
 PARAGRAPH_INDENT = "\u3000"
+# Link schemes a post keeps ('' is a relative link); the sanitizer allows the same.
+LINK_SCHEMES = frozenset({"", "http", "https", "mailto"})
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _WRAPPERS = frozenset({
     "div", "p", "span", "font", "section", "strong", "b", "em", "i", "u", "center", "a",
@@ -150,7 +154,7 @@ _SANITIZER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=(set(DROPPED_TAGS) | set(OPEN_CONTAINERS)) - {"svg", "math"},
     attributes=ALLOWED_ATTRIBUTES,
-    url_schemes={"http", "https", "mailto"},
+    url_schemes=set(LINK_SCHEMES - {""}),
     link_rel="noopener noreferrer",
     strip_comments=True,
     set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
@@ -173,6 +177,7 @@ def clean_element(root: etree._Element, base_url: str = "") -> str:
     remove_noise(root)
     remove_edge_boilerplate(root)
     fix_images(root, base_url)
+    wrap_photo_blocks(root)
     absolutize_links(root, base_url)
     remove_empty_wrappers(root)
     return tidy_lines(escape_braces(_SANITIZER.clean(inner_html(root))))
@@ -204,15 +209,23 @@ def empty_void_elements(root: etree._Element) -> None:
 
 
 def remove_comment_regions(root: etree._Element) -> None:
-    """Remove each noise slot delimited by a pair of marker comments, then the comments
-    next to text, so that the text on both sides of them is joined as around any removed
-    element. (The sanitizer strips the others, between blocks.)"""
+    """Remove each noise slot delimited by marker comments: the ad slots of AD_SLOT_MARKERS
+    in document order (`remove_ad_slots`), then those of NOISE_COMMENT_REGIONS among
+    siblings; then the comments next to text, so that the text on both sides of them is
+    joined as around any removed element. (The sanitizer strips the others, between
+    blocks.)"""
     comments = list(root.iter(etree.Comment))  # in document order
     slots: dict[str, dict[etree._Element, list[etree._Element]]] = {}
+    ad_marks: list[etree._Element] = []
     for comment in comments:
+        text = comment.text or ""
         for marker in NOISE_COMMENT_REGIONS:
-            if marker in (comment.text or ""):
+            if marker in text:
                 slots.setdefault(marker, {}).setdefault(comment.getparent(), []).append(comment)
+        if _AD_SLOT.search(text):
+            ad_marks.append(comment)
+    if ad_marks:
+        remove_ad_slots(ad_marks, root)
     for marker in NOISE_COMMENT_REGIONS:  # (a slot may hold another marker's comments)
         for parent, marked in slots.get(marker, {}).items():
             marks = [c for c in marked if c.getparent() is parent]
@@ -228,6 +241,186 @@ def remove_comment_regions(root: etree._Element) -> None:
             and _is_blank_text(parent.text if before is None else before.tail)
         ):
             _remove(comment)
+
+
+# Ad slots of the 2004-2010 templates (画中画 "picture in picture" ads, NEWSZW_HZH, the
+# allyes Adforward slot), delimited by comments that a word in them marks as opening
+# (begin, start, 开始) or closing (end, 结束) the slot of that name. The parser can move
+# such a pair apart: an ad `<table>` inside a `<p>` closes the paragraph, leaving the
+# opening comment in the paragraph and the closing one, with the rest of the paragraph's
+# text, after it.
+AD_SLOT_MARKERS: tuple[str, ...] = ("画中画", "NEWSZW_HZH", "Adforward")
+_AD_SLOT = re.compile("|".join(map(re.escape, AD_SLOT_MARKERS)))
+_SLOT_ROLE = re.compile(r"(?<![a-z])(?:begin|start|end)(?![a-z])|开始|结束", re.I)
+
+
+def remove_ad_slots(marks: list[etree._Element], root: etree._Element) -> None:
+    """Remove every node between the opening and the closing comment of each ad slot, in
+    document order, whatever the parser made of the markup between them; then the text
+    after the slot goes back into the paragraph the slot split.
+
+    `marks` are the comments holding an AD_SLOT_MARKERS word, in document order. A closing
+    comment closes the latest open slot of its name; when a name has no closing comment
+    at all (a template that wrote `画中画 begin` twice), its comments pair up in turn. An
+    opening comment left without a pair removes nothing."""
+    for start, end in _slot_pairs(marks):
+        if _under(start, root) and _under(end, root):  # (not inside a slot removed before)
+            _cut_between(start, end)
+            _rejoin_after_slot(start, end)
+
+
+def _slot_pairs(marks: list[etree._Element]) -> list[tuple[etree._Element, etree._Element]]:
+    """(opening, closing) comment pairs, outer slots first."""
+    opened: dict[str, list[etree._Element]] = {}
+    closed: set[str] = set()
+    pairs: list[tuple[etree._Element, etree._Element]] = []
+    for mark in marks:
+        role = _SLOT_ROLE.search(mark.text or "")
+        if role is None:
+            continue
+        name = (mark.text or "")[:role.start()].strip()
+        if role.group().lower() in ("end", "结束"):
+            closed.add(name)
+            if opened.get(name):
+                pairs.append((opened[name].pop(), mark))
+        else:
+            opened.setdefault(name, []).append(mark)
+    for name, unclosed in opened.items():
+        if name not in closed:
+            pairs += zip(unclosed[0::2], unclosed[1::2], strict=False)
+    order = {mark: index for index, mark in enumerate(marks)}
+    return sorted(pairs, key=lambda pair: order[pair[0]])
+
+
+def _cut_between(start: etree._Element, end: etree._Element) -> None:
+    """Remove what lies between `start` and `end` (`start` first in document order): the
+    text and nodes after `start` up to the element that holds both, the ones before `end`
+    from there, and those in between. `end`'s own ancestors stay, emptied before it; those
+    left with nothing after it either (the ad's table around its closing comment) go."""
+    holding_end = set(end.iterancestors())
+    branch = start
+    while branch.getparent() not in holding_end:
+        parent = branch.getparent()
+        for sibling in list(branch.itersiblings()):
+            parent.remove(sibling)  # (with its tail)
+        branch.tail = None
+        branch = parent
+    common = branch.getparent()
+    end_branch = end
+    while end_branch.getparent() is not common:
+        parent = end_branch.getparent()
+        for sibling in list(end_branch.itersiblings(preceding=True)):
+            parent.remove(sibling)
+        parent.text = None
+        end_branch = parent
+    branch.tail = None
+    for sibling in list(branch.itersiblings()):
+        if sibling is end_branch:
+            break
+        common.remove(sibling)
+    while end.getparent() is not common and len(end.getparent()) == 1 and not (
+        end.tail or ""
+    ).strip():
+        shell = end.getparent()
+        end.tail = shell.tail
+        shell.addprevious(end)
+        shell.getparent().remove(shell)
+
+
+def _rejoin_after_slot(start: etree._Element, end: etree._Element) -> None:
+    """When the parser closed the paragraph that holds `start` (the slot's markup split
+    it), move the text after `end`, with the inline elements around it up to the next
+    block, back to the end of that paragraph; unless it opens with Sina's full-width
+    indent, as a paragraph of its own does."""
+    paragraph = start.getparent()
+    if paragraph is None or paragraph.tag != "p" or paragraph in end.iterancestors():
+        return
+    run = []
+    for sibling in end.itersiblings():
+        if sibling.tag in _BLOCK_TAGS:
+            break
+        run.append(sibling)
+    text = (end.tail or "").lstrip(" \t\r\n")
+    if text.startswith(PARAGRAPH_INDENT) or not (text.strip() or run):
+        return
+    end.tail = None
+    _set_end_text(paragraph, _end_text(paragraph) + text)
+    paragraph.extend(run)  # (each with its tail)
+    # the line break that ended the page's paragraph stays after it
+    moved = _end_text(paragraph)
+    kept = moved.rstrip(" \t\r\n")
+    _set_end_text(paragraph, kept)
+    paragraph.tail = moved[len(kept):] + (paragraph.tail or "")
+
+
+# A centred photo of the old templates (`<center><img><br>caption</center>`, or the caption
+# in a centred block of its own right after it) becomes the img_wrapper block of the newer
+# ones; a centred block with a paragraph, a second image or a longer text is not a photo.
+PHOTO_CAPTION_MAX_CHARS = 60
+_NOT_IN_PHOTO_BLOCKS = ("p", "div", "table", "ul", "ol", "center", "blockquote")
+
+
+def wrap_photo_blocks(root: etree._Element) -> None:
+    """Turn each centred photo block (`center`, or `p`/`div` aligned centre, holding one
+    image and at most a short caption) into `<div class="img_wrapper"><img><span
+    class="img_descr">caption</span></div>`, as the newer templates have it."""
+    for block in list(root.iter("center", "p", "div")):
+        if block.tag != "center" and block.get("align") is None:
+            continue  # (most blocks)
+        if block is root or block.getparent() is None or not _is_centred(block):
+            continue
+        images = list(block.iter("img"))
+        if len(images) != 1 or next(block.iterdescendants(*_NOT_IN_PHOTO_BLOCKS), None) is not None:
+            continue
+        caption = " ".join("".join(block.itertext()).split())
+        if len(caption) > PHOTO_CAPTION_MAX_CHARS:
+            continue
+        if not caption:
+            caption = _take_caption_block(block)
+        image = images[0]
+        link = image.getparent()
+        if link.tag == "a" and link is not block and len(link) == 1 and not _text_in(link):
+            image = link  # (a link to the larger photo)
+        image.tail = None
+        tail = block.tail
+        block.clear()
+        block.tag = "div"
+        block.set("class", "img_wrapper")
+        block.tail = tail
+        block.append(image)
+        if caption:
+            etree.SubElement(block, "span", {"class": "img_descr"}).text = caption
+
+
+def _is_centred(block: etree._Element) -> bool:
+    return block.tag == "center" or (block.get("align") or "").lower() == "center"
+
+
+def _take_caption_block(photo: etree._Element) -> str:
+    """The caption of a photo block that holds none: the short text of the centred block
+    right after it (line breaks between them aside), removed from the tree; or ''."""
+    breaks = []
+    for sibling in photo.itersiblings():
+        if (sibling.getprevious().tail or "").strip():
+            return ""
+        if sibling.tag == "br":
+            breaks.append(sibling)
+            continue
+        if not isinstance(sibling.tag, str) or not _is_centred(sibling):
+            return ""
+        if next(sibling.iterdescendants("img", *_NOT_IN_PHOTO_BLOCKS), None) is not None:
+            return ""
+        text = " ".join(_text_in(sibling).split())
+        if not text or len(text) > PHOTO_CAPTION_MAX_CHARS:
+            return ""
+        for node in [*breaks, sibling]:
+            _remove(node)
+        return text
+    return ""
+
+
+def _text_in(element: etree._Element) -> str:
+    return "".join(element.itertext())
 
 
 def remove_noise(root: etree._Element) -> None:
@@ -462,15 +655,25 @@ def fix_images(root: etree._Element, base_url: str) -> None:
 
 
 def absolutize_links(root: etree._Element, base_url: str) -> None:
-    """Make relative links absolute against the article's own URL; a link to a script
-    (`javascript:`, any letter case) becomes its plain text."""
+    r"""Make links absolute against the article's own URL, read as a browser reads them
+    (`\x01 java\tscript:` is `javascript:`); a link a post cannot keep (a script, any
+    scheme but http, https and mailto, or no URL at all) becomes its plain text."""
     resolvable = base_url.startswith(("http://", "https://"))
     for a in list(root.iter("a")):
-        href = (a.get("href") or "").strip()
-        if href.lower().startswith("javascript:"):
+        href = a.get("href")
+        if href is None:
+            continue
+        href = browser_url(href)
+        if scheme(href) not in LINK_SCHEMES:
             _unwrap(a)
-        elif resolvable and href and not href.startswith("#"):
-            a.set("href", urljoin(base_url, href))
+            continue
+        if resolvable and href and not href.startswith("#"):
+            try:
+                href = urljoin(base_url, href)
+            except ValueError:  # `http://[x`: no URL
+                _unwrap(a)
+                continue
+        a.set("href", href)
 
 
 def remove_empty_wrappers(root: etree._Element) -> None:
@@ -504,12 +707,16 @@ def tidy_lines(html: str) -> str:
 
 
 def absolute_https(url: str, base_url: str = "") -> str:
-    """`url` as an absolute https:// address, or '' when it cannot be one."""
-    url = (url or "").strip()
+    """`url` (read as a browser reads it) as an absolute https:// address, or '' when it
+    cannot be one."""
+    url = browser_url(url or "")
     if url.startswith("//"):
         url = "https:" + url
     elif not url.startswith(("http://", "https://")) and base_url.startswith("http"):
-        url = urljoin(base_url, url)
+        try:
+            url = urljoin(base_url, url)
+        except ValueError:  # `http://[x`: no URL
+            return ""
     if url.startswith("http://"):
         url = "https://" + url[len("http://"):]
     return url if url.startswith("https://") else ""
@@ -541,11 +748,11 @@ def _unwrap(element: etree._Element) -> None:
         return
     for text in (element.text, None if len(element) else element.tail):
         if text and previous is not None:
-            previous.tail = (previous.tail or "") + text
+            _append(previous, "tail", text)
         elif text:
-            parent.text = (parent.text or "") + text
+            _append(parent, "text", text)
     if len(element) and element.tail:
-        element[-1].tail = (element[-1].tail or "") + element.tail
+        _append(element[-1], "tail", element.tail)
     index = parent.index(element)
     parent[index:index + 1] = list(element)
 
@@ -562,9 +769,9 @@ def _remove(node) -> None:
     if tail:
         prev = node.getprevious()
         if prev is not None:
-            prev.tail = _joined(prev.tail, tail)
+            _store(prev, "tail", _joined(prev.tail, tail))
         else:
-            parent.text = _joined(parent.text, tail)
+            _store(parent, "text", _joined(parent.text, tail))
     parent.remove(node)
 
 
@@ -609,9 +816,9 @@ def _end_text(element: etree._Element) -> str:
 
 def _set_end_text(element: etree._Element, text: str) -> None:
     if len(element):
-        element[-1].tail = text
+        _store(element[-1], "tail", text)
     else:
-        element.text = text
+        _store(element, "text", text)
 
 
 def _joined(before: str | None, after: str) -> str:
@@ -638,3 +845,18 @@ def _is_blank(element: etree._Element) -> bool:
 
 def _is_blank_text(text: str | None) -> bool:
     return not text or text.isspace()
+
+
+def _append(node: etree._Element, field: str, text: str) -> None:
+    """Add `text` to the node's `text` or `tail` (see `_store`)."""
+    _store(node, field, (getattr(node, field) or "") + text)
+
+
+def _store(node: etree._Element, field: str, text: str) -> None:
+    """Set the node's `text` or `tail`. lxml refuses to store the characters XML cannot
+    hold (C0 controls, U+FFFE, U+FFFF) that its HTML parser lets into a tree: those are
+    dropped."""
+    try:
+        setattr(node, field, text)
+    except ValueError:
+        setattr(node, field, _NOT_XML.sub("", text))

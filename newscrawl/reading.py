@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from lxml import etree
 from scrapy.http import HtmlResponse, Response
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
-from w3lib.html import get_base_url
+
+from newscrawl.urls import page_base_url
 
 
 class NotAnArticle(Exception):
@@ -149,7 +150,7 @@ def _utf8_reading(response: Response, content: bytes) -> Reading | None:
         text = _decoded(content, "utf-8")
         return None if text is None else _text_reading(response, content, "utf-8", text)
     # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
-    base_url = get_base_url(data[:16384].decode("utf-8", "ignore")[:4096], response.url, "utf-8")
+    base_url = page_base_url(data[:16384].decode("utf-8", "ignore")[:4096], response.url, "utf-8")
     root, errors = _parse(data, base_url)
     if any(error.type in _ENCODING_ERRORS for error in errors):
         return None
@@ -180,7 +181,7 @@ def _text_reading(
     sequences marked), parsed as parsel parses a text (`create_root_node`)."""
     page = response.replace(cls=HtmlResponse, body=content, encoding=encoding)
     data = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
-    root, errors = _parse(data, get_base_url(text[:4096], page.url, encoding))
+    root, errors = _parse(data, page_base_url(text[:4096], page.url, encoding))
     _check_read_to_the_end(errors)
     return Reading(page, root, undecodable)
 
