@@ -1,15 +1,24 @@
-"""`scrapy crawl`, exiting non-zero when the run failed as a whole (newscrawl.stats.fail_run:
-bad arguments, the state held by another crawl, no channel listed, ...), so cron and
-schedulers notice."""
+"""`scrapy crawl`, with an exit status that tells cron and schedulers how the run ended:
+0 when it finished, 1 when it failed as a whole (newscrawl.stats.fail_run: bad arguments,
+the state held by another crawl, a full disk, ...), 130 when it was stopped before its end
+(Ctrl-C, SIGTERM: finish reason `shutdown`). The README has the table."""
 
 from __future__ import annotations
 
 import argparse
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
 from newscrawl.stats import failed_reason
+
+FINISHED = 0
+FAILED = 1
+# What a shell reports for a command stopped with Ctrl-C. Not 0: the run did not do all
+# its work (`&&` chains and monitoring must not take it for a finished run); not 1: nothing
+# is broken, and the next run (with the same JOBDIR, the rest of this one) goes on.
+INTERRUPTED = 130
 
 
 class Command(ScrapyCrawlCommand):
@@ -20,5 +29,13 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or failed_reason(crawler.stats):
-            self.exitcode = 1
+        self.exitcode = exit_status(crawler, self.crawler_process.bootstrap_failed)
+
+
+def exit_status(crawler: Crawler, bootstrap_failed: bool) -> int:
+    if bootstrap_failed or failed_reason(crawler.stats):
+        return FAILED
+    # No finish reason: the spider never closed (a second Ctrl-C forces the stop).
+    if crawler.stats.get_value("finish_reason", "shutdown") == "shutdown":
+        return INTERRUPTED
+    return FINISHED
