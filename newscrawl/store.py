@@ -111,13 +111,13 @@ class SQLiteStore:
     def __init__(self, path: Path, lock_timeout: float = 0.0) -> None:
         self.path = path
         lock_path = path.with_name(path.name + ".lock")
+        where = f"the folder of the state {path}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            where = f"the state's lock file {lock_path}"
             self._lock = open(lock_path, "a+b")  # noqa: SIM115 (closed by close())
         except OSError as exc:
-            raise StateError(*write_failure(
-                exc, f"the state's lock file {lock_path}", "STATE_PATH", during_run=False
-            )) from None
+            raise StateError(*write_failure(exc, where, "STATE_PATH", during_run=False)) from None
         try:
             if not _acquire(self._lock, lock_timeout):
                 raise StateError(LOCKED, (

@@ -83,17 +83,17 @@ class WarcWriter:
             return  # the run stops before any request: nothing to record
         started = datetime.now(UTC)
         stem = f"{spider.name}-{started:%Y%m%dT%H%M%SZ}"
+        where = f"the WARC folder {self.directory}"
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.path, self.file = open_new(self.directory, stem, ".warc.gz")
+            where = f"the WARC file {self.path}"
             self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")
             info = self.writer.create_warcinfo_record(self.path.name, self.warcinfo(spider))
             self.writer.write_record(info)
             self.file.flush()
         except OSError as exc:
-            failure = write_failure(
-                exc, f"the WARC file {self.path or self.directory}", "WARC_DIR", during_run=False
-            )
+            failure = write_failure(exc, where, "WARC_DIR", during_run=False)
             raise refuse_start(self.crawler, *failure, log=logger) from None
         self.records = 1
         logger.info("Writing requests and responses to %s", self.path)

@@ -244,6 +244,15 @@ class BackgroundCrawl:
         self.process = subprocess.Popen(command, cwd=PROJECT, env=crawl_env(), stdout=self.stdout,
                                         stderr=self.stderr)
 
+    def __enter__(self) -> BackgroundCrawl:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """A test that fails midway leaves no crawl behind."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def kill(self) -> None:
         self.process.kill()
 
