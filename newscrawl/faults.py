@@ -18,13 +18,15 @@ _REASONS = {
     errno.EACCES: UNWRITABLE,
     errno.EPERM: UNWRITABLE,
     errno.ENOTDIR: UNWRITABLE,  # a folder below a regular file
+    errno.ENOENT: UNWRITABLE,  # a folder that must exist (LOG_FILE's) does not
     errno.EEXIST: UNWRITABLE,  # a regular file where a folder should be
 }
 
 _ADVICE = {
     DISK_FULL: "free space on that file system",
     QUOTA_EXCEEDED: "free space or raise the disk quota",
-    UNWRITABLE: "make it writable (mount, permissions) or set {setting} elsewhere",
+    UNWRITABLE: "make it writable (create it, mount it read-write, fix permissions) or set"
+    " {setting} elsewhere",
     IO_ERROR: "check the disk and the kernel log (dmesg)",
 }
 

@@ -174,12 +174,13 @@ class WritePostPipeline:
         stop_for_fault(self.crawler, reason, message, log=logger)
 
 
-def check_writable(folder: Path) -> None:
-    """Creates `folder` if needed and writes a byte in it: raises OSError if it cannot (a
-    read-only file system, a path below a regular file, no permission, a full disk). The
-    test file is named as a post's temporary file, so that a crawl killed right then
-    leaves nothing the next one does not remove."""
-    folder.mkdir(parents=True, exist_ok=True)
+def check_writable(folder: Path, create: bool = True) -> None:
+    """Creates `folder` if needed (with `create`) and writes a byte in it: raises OSError
+    if it cannot (a read-only file system, a path below a regular file, no permission, a
+    full disk). The test file is named as a post's temporary file, so that a crawl killed
+    right then leaves nothing the next one does not remove."""
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     fd, probe = tempfile.mkstemp(dir=folder, prefix=temp_prefix("write-check.md"), suffix=".tmp")
     try:
         os.write(fd, b"\n")

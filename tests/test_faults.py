@@ -209,6 +209,38 @@ def test_a_folder_that_is_a_regular_file_fails_before_any_request(
     assert blocker.read_text() == "a regular file\n"
 
 
+@pytest.mark.parametrize(
+    "setting, value, words",
+    [
+        ("JOBDIR", "{blocker}/job", "Cannot write the job folder {blocker}/job: Not a directory"),
+        ("LOG_FILE", "{blocker}/crawl.log", "Cannot write the log file {blocker}/crawl.log: Not a"),
+        ("LOG_FILE", "{tmp}/no-such-folder/crawl.log", "No such file or directory (ENOENT)"),
+        ("FEEDS", '{{"{blocker}/sync/changes.jsonl": {{"format": "jsonlines"}}}}',
+         "Cannot write the feed {blocker}/sync/changes.jsonl: Not a directory (ENOTDIR)"),
+    ],
+)
+def test_a_place_scrapy_writes_to_that_cannot_be_written_fails_before_the_crawl(
+    site: LocalSina, tmp_path: Path, setting: str, value: str, words: str
+) -> None:
+    """JOBDIR, LOG_FILE and local FEEDS files are Scrapy's own, opened before any of the
+    project's components can check them: `scrapy crawl` checks them first. There is no
+    finish reason (the run never started), just the ERROR and exit status 1."""
+    channels = write_channels(tmp_path, [channel("china", 1686)])
+    listed(site, "sp", 3)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a regular file\n")
+    given = value.format(blocker=blocker, tmp=tmp_path)
+    result = crawl(site, tmp_path / "out", channels, **{setting: given})
+    log = result.stdout + result.stderr
+    errors = [line for line in log.splitlines() if "ERROR:" in line]
+    assert len(errors) == 1, log[-3000:]
+    assert words.format(blocker=blocker, tmp=tmp_path) in errors[0]
+    assert f"set {setting} elsewhere" in errors[0]
+    assert "Traceback" not in log and "never retrieved" not in log
+    assert result.returncode == 1
+    assert site.server.requests == []
+
+
 # --------------------------------------------------------------------------- a full disk
 
 
