@@ -144,7 +144,7 @@ class WritePostPipeline:
     def process_item(self, item: Any) -> Any:
         post = ItemAdapter(item)
         if self.stopped:
-            raise drop(self.crawler, "run-stopped", post, f"not written: {self.stopped}")
+            raise self.not_written(post)
         data = render_post(item, self.author).encode("utf-8")
         path = self.output_dir / f"{post['doc_id']}.md"
         try:
@@ -152,7 +152,7 @@ class WritePostPipeline:
         except OSError as exc:
             failure = write_failure(exc, f"the post {path}", "OUTPUT_DIR", during_run=True)
             self.stop(*failure)
-            raise drop(self.crawler, "run-stopped", post, f"not written: {self.stopped}") from None
+            raise self.not_written(post) from None
         if change == "unchanged":
             self.crawler.stats.inc_value("newscrawl/unchanged")
             logger.debug("Unchanged %s (%s)", path, post["url"])
@@ -172,6 +172,13 @@ class WritePostPipeline:
     def stop(self, reason: str, message: str) -> None:
         self.stopped = f"the run stopped ({reason})"
         stop_for_fault(self.crawler, reason, message, log=logger)
+
+    def not_written(self, post: ItemAdapter) -> DropItem:
+        """An article that reaches the pipeline as the run stops after a fault: counted
+        (`run-stopped` in the summary) but logged at DEBUG only, as the fault's ERROR
+        says that the next run fetches what was not written."""
+        count_drop(self.crawler.stats, "run-stopped")
+        return DropItem(f"run-stopped: not written, {self.stopped} ({post['url']})", "DEBUG")
 
 
 def check_writable(folder: Path, create: bool = True) -> None:
