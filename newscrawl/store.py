@@ -5,11 +5,9 @@ crawls spread over several machines. An id is recorded only after its file is sa
 disk (the write pipeline calls `record`), so a crash before the write means the article
 is fetched again next time, never lost.
 
-The SQLite file says what it is: newscrawl's `PRAGMA application_id` and its schema's
-version (`PRAGMA user_version`). A state of an older schema is migrated in place, in one
-transaction; a newer one, a file that is not a SQLite database, a damaged one or another
-application's database is refused, and never changed. A fault of the state during a run
-(a full disk, ...) stops the run with one ERROR (GuardedStore).
+A state file that cannot be used is refused at start, and left as it was; an older one is
+migrated (newscrawl.state_schema). A fault of the state during a run (a full disk, ...)
+stops the run with one ERROR (GuardedStore).
 """
 
 from __future__ import annotations
@@ -29,38 +27,17 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from newscrawl.faults import DISK_FULL, IO_ERROR, UNWRITABLE, advice, write_failure
+from newscrawl.state_schema import (
+    LOCKED,
+    UNUSABLE,
+    StateError,
+    check_header,
+    prepare,
+    unusable,
+)
 from newscrawl.stats import failed_reason, refuse_start, stop_for_fault
 
 logger = logging.getLogger(__name__)
-
-LOCKED = "state-locked"
-UNUSABLE = "state-unusable"
-TOO_NEW = "state-too-new"
-
-APPLICATION_ID = 0x6E637374  # "ncst": PRAGMA application_id of a newscrawl state
-SCHEMA_VERSION = 1
-SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 of the 100 bytes of a database header
-
-_ARTICLES = """CREATE TABLE articles (
-    doc_id TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    path TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
-) WITHOUT ROWID"""
-_MARKS = "CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
-_ARTICLE_COLUMNS = ("doc_id", "url", "path", "content_hash", "first_seen", "last_seen")
-
-# The tables (and their columns) of each schema version. The first release kept `articles`
-# only (version 0); the walk notes added `marks` (version 1). Neither wrote a version or
-# an application id: a file without them is told by its tables.
-TABLES: dict[int, dict[str, tuple[str, ...]]] = {
-    0: {"articles": _ARTICLE_COLUMNS},
-    1: {"articles": _ARTICLE_COLUMNS, "marks": ("name", "value")},
-}
-NEW_STATE = [_ARTICLES, _MARKS]  # the tables of SCHEMA_VERSION
-MIGRATIONS: dict[int, list[str]] = {0: [_MARKS]}  # what takes version N to N + 1
 
 # Writes that failed because of the disk, and refusals of the file, by SQLite's
 # primary result code (sqlite_errorcode & 0xFF).
@@ -73,15 +50,6 @@ _SQLITE_REASONS = {
     sqlite3.SQLITE_BUSY: LOCKED,
     sqlite3.SQLITE_LOCKED: LOCKED,
 }
-
-
-class StateError(Exception):
-    """The state cannot be used (`reason`: the run's finish reason); the message names the
-    file, the cause and what to do."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 class StateFailed(CloseSpider):
@@ -124,7 +92,7 @@ class SQLiteStore:
                     f"The state {path} is in use by another crawl (waited {lock_timeout:g} s):"
                     " let it finish, or set STATE_LOCK_TIMEOUT to wait for it longer"
                 ))
-            _check_header(path)
+            check_header(path)
             self.db = sqlite3.connect(path, isolation_level=None)
         except OSError as exc:
             self._lock.close()
@@ -142,84 +110,13 @@ class SQLiteStore:
             raise
 
     def _open(self) -> None:
-        version, stamped = self._schema_version()
+        prepare(self.db, self.path)  # before anything is written to a file not yet checked
         self.db.execute("PRAGMA journal_mode=WAL")
         # A commit reaches the write-ahead log at once (a crawl killed right after loses
         # nothing) and the disk at each checkpoint: a power cut can lose the last
         # records, never corrupt the file. Their posts are on disk (fsync'd before
         # they are recorded), so the next run fetches them again and finds them unchanged.
         self.db.execute("PRAGMA synchronous=NORMAL")
-        if version != SCHEMA_VERSION or not stamped:
-            self._migrate(version)
-
-    def _schema_version(self) -> tuple[int | None, bool]:
-        """The schema version of the file (None: a new, empty database) and whether the
-        file says it (else its tables tell), after checking that it is a newscrawl state
-        this code can use; raises StateError otherwise."""
-        application = self.db.execute("PRAGMA application_id").fetchone()[0]
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        tables = self._tables()
-        if application == APPLICATION_ID:
-            if version > SCHEMA_VERSION:
-                raise StateError(TOO_NEW, (
-                    f"The state {self.path} has schema version {version}, newer than this"
-                    f" newscrawl's ({SCHEMA_VERSION}): a newer newscrawl wrote it. Run that"
-                    " newscrawl, or set STATE_PATH to another file. Nothing was changed in it."
-                ))
-            if tables != TABLES.get(version):
-                raise self.unusable(
-                    f"its tables ({_describe(tables)}) are not those of schema version {version}"
-                )
-            return version, True
-        if application == 0 and version == 0:
-            if not tables:
-                return None, False
-            for known_version, known_tables in TABLES.items():
-                if tables == known_tables:
-                    return known_version, False
-        raise self.unusable(
-            "it is not a newscrawl state (application id"
-            f" {application:#x}, schema version {version}, tables: {_describe(tables)})"
-        )
-
-    def _tables(self) -> dict[str, tuple[str, ...]]:
-        names = [row[0] for row in self.db.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
-        )]
-        return {
-            name: tuple(row[0] for row in self.db.execute(
-                "SELECT name FROM pragma_table_info(?) ORDER BY cid", (name,)
-            ))
-            for name in names
-        }
-
-    def _migrate(self, version: int | None) -> None:
-        """Creates the tables of a new state, or takes an older one to SCHEMA_VERSION: all
-        or nothing."""
-        steps = NEW_STATE if version is None else [
-            statement for step in range(version, SCHEMA_VERSION) for statement in MIGRATIONS[step]
-        ]
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in steps:
-                self.db.execute(statement)
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
-        if version == SCHEMA_VERSION:
-            logger.info("The state %s now says its schema version (%d)", self.path, version)
-        elif version is not None:
-            logger.info(
-                "Migrated the state %s from schema version %d to %d",
-                self.path, version, SCHEMA_VERSION,
-            )
-
-    def unusable(self, problem: str) -> StateError:
-        return unusable(self.path, problem)
 
     @contextmanager
     def _failures(self, during_run: bool = True) -> Iterator[None]:
@@ -231,7 +128,7 @@ class SQLiteStore:
             code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
             reason = _SQLITE_REASONS.get(code, UNUSABLE)
             if reason == UNUSABLE:
-                raise self.unusable(f"SQLite says: {exc}") from None
+                raise unusable(self.path, f"SQLite says: {exc}") from None
             if reason == LOCKED:
                 what = "stop the program that holds it"
             else:
@@ -287,36 +184,6 @@ class SQLiteStore:
     def close(self) -> None:
         self.db.close()
         self._lock.close()
-
-
-def _check_header(path: Path) -> None:
-    """Refuses a file that is not a SQLite database before SQLite touches it: SQLite itself
-    takes a file shorter than its header for a new database, and would write over it. An
-    empty file is a new database (what a crawl killed as it created its state leaves)."""
-    try:
-        with open(path, "rb") as file:
-            header = file.read(100)
-    except FileNotFoundError:
-        return
-    if not header:
-        return
-    if not (header.startswith(SQLITE_MAGIC) or SQLITE_MAGIC.startswith(header)):
-        raise unusable(path, "it is not a SQLite database")
-    if len(header) < 100:
-        raise unusable(path, f"it is cut short ({len(header)} bytes, less than a database header)")
-
-
-def unusable(path: Path, problem: str) -> StateError:
-    return StateError(UNUSABLE, (
-        f"The state {path} cannot be used: {problem}. Nothing was changed in it."
-        " Move it aside (the next run then starts a new state: it fetches the listed"
-        " articles again and finds their posts unchanged), restore it from a backup,"
-        " or set STATE_PATH to another file."
-    ))
-
-
-def _describe(tables: dict[str, tuple[str, ...]]) -> str:
-    return "; ".join(f"{name}({', '.join(cols)})" for name, cols in tables.items()) or "none"
 
 
 def _acquire(lock_file: IO[bytes], timeout: float) -> bool:

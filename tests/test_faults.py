@@ -37,7 +37,8 @@ from test_finance import (
 
 from newscrawl.channels import ChannelConfig
 from newscrawl.faults import write_failure
-from newscrawl.store import APPLICATION_ID, SQLiteStore
+from newscrawl.state_schema import APPLICATION_ID
+from newscrawl.store import SQLiteStore
 
 FIRST_RELEASE_SCHEMA = """CREATE TABLE articles (
     doc_id TEXT PRIMARY KEY,
