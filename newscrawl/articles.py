@@ -17,7 +17,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newscrawl.channels import ChannelConfig
+from newscrawl.channels import ChannelConfig, ChannelsError
 from newscrawl.items import Article
 from newscrawl.middlewares import error_cause
 from newscrawl.redirects import REDIRECT_STATUSES, location, refresh_target, same_article
@@ -33,7 +33,7 @@ from newscrawl.stats import (
     fail_run,
     record_drop,
 )
-from newscrawl.store import StateStore, Store, crawl_store
+from newscrawl.store import GuardedStore, crawl_store
 
 # Pre-2016 article URLs carry no doc id: `/stock/jsy/20150824/150323048535.shtml`.
 _OLD_ARTICLE_PATH = re.compile(r"/(?:\d{8}|\d{4}-\d\d-\d\d)/\d{6,}\.s?html$")
@@ -90,7 +90,13 @@ class ArticlePageSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArticlePageSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.channel_config = ChannelConfig.load(settings.get("CHANNELS_FILE"))
+        # A configuration that cannot be loaded fails the run at start (ready_to_start):
+        # raised here, Scrapy would end in a traceback.
+        try:
+            spider.channel_config = ChannelConfig.load(settings.get("CHANNELS_FILE"))
+            spider.channels_error = ""
+        except ChannelsError as exc:
+            spider.channels_error = str(exc)
         spider.allowed_hosts = tuple(settings.getlist("ARTICLE_HOSTS"))
         spider.max_page_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
@@ -103,24 +109,21 @@ class ArticlePageSpider(scrapy.Spider):
         return spider
 
     @property
-    def state_store(self) -> Store | None:
+    def state_store(self) -> GuardedStore | None:
         """The crawl's state store (`spider.state` is Scrapy's JOBDIR dict)."""
         return crawl_store(self.crawler)
 
-    def state_error(self) -> str:
-        extension = self.crawler.get_extension(StateStore)
-        return extension.error if extension else ""
-
     def ready_to_start(self) -> bool:
-        """Reads the spider arguments and checks the state; after an ERROR saying why the
-        run cannot go on, False."""
+        """Checks the channel configuration and reads the spider arguments; after an ERROR
+        saying why the run cannot go on, False. (The state and the output folder are
+        checked as the spider opens: newscrawl.store, newscrawl.pipelines.)"""
+        if self.channels_error:
+            self.fail("bad-channels", self.channels_error)
+            return False
         try:
             self.read_arguments()
         except BadArgument as exc:
             self.fail("bad-argument", str(exc))
-            return False
-        if self.state_error():
-            self.fail("state-locked", self.state_error())
             return False
         return True
 

@@ -13,7 +13,10 @@ DOWNLOAD_IMAGES_REFERER): Sina's image hosts refuse requests with a foreign or n
 An image that cannot be downloaded keeps its remote URL, gives one WARNING naming the image
 and the article, and counts in the stats as `newscrawl/images/failed`; the post is still
 written. A file already in the store (from an earlier run) is not downloaded again for
-FILES_EXPIRES days (Scrapy's default 90).
+FILES_EXPIRES days (Scrapy's default 90). Each file is written atomically, so a run that
+dies or meets a full disk leaves no half image; a FILES_STORE folder that cannot be
+written fails the run at start, and a write that fails during the run (a full disk, ...)
+stops it with one ERROR.
 """
 
 from __future__ import annotations
@@ -29,9 +32,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
-from scrapy.pipelines.files import FilesPipeline
-from scrapy.pipelines.media import FileException, MediaPipeline
+from scrapy.pipelines.files import FilesPipeline, FSFilesStore
+from scrapy.pipelines.media import MediaPipeline
+from scrapy.utils.defer import ensure_awaitable
 from twisted.python.failure import Failure
+
+from newscrawl.faults import os_cause, write_failure
+from newscrawl.pipelines import check_writable, write_atomically
+from newscrawl.stats import refuse_start, stop_for_fault
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +49,29 @@ IMAGE_URL_KEY = "newscrawl_image_url"  # request meta: the image URL as the post
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
 
 
+class LocalImageStore(FSFilesStore):
+    """FilesPipeline's store in a local folder, but each file is written atomically (a
+    full disk or a kill leaves no half image, which a later run would take for the whole
+    one), and the folder is not created as the pipeline is built, where a failure is a
+    traceback: ArticleImagesPipeline.open_spider checks it."""
+
+    def persist_file(self, path: str, buf: Any, info: Any, meta: Any = None,
+                     headers: Any = None) -> None:
+        absolute = self._get_filesystem_path(path)
+        self._mkdir(absolute.parent, info)
+        write_atomically(absolute, buf.getvalue())
+
+    def _mkdir(self, dirname: Path, domain: Any = None) -> None:
+        if domain is not None:  # None: FSFilesStore.__init__
+            super()._mkdir(dirname, domain)
+
+
 class ArticleImagesPipeline(FilesPipeline):
     """Downloads a post's images and rewrites its `body`, `headimg` (and so `thumbnail`) to
     the local copies. Disabled (NotConfigured) unless DOWNLOAD_IMAGES is true."""
 
     LOG_FAILED_RESULTS = False  # item_completed logs each failure itself, with the article
+    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": LocalImageStore, "file": LocalImageStore}
 
     def __init__(self, store_uri: str, *, crawler: Crawler) -> None:
         super().__init__(store_uri, crawler=crawler)
@@ -64,6 +90,16 @@ class ArticleImagesPipeline(FilesPipeline):
             Path(settings.get("OUTPUT_DIR", "output")) / "images"
         )
         return cls(store, crawler=crawler)
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        if isinstance(self.store, LocalImageStore):
+            try:
+                check_writable(Path(self.store.basedir))
+            except OSError as exc:
+                where = f"the image folder {self.store.basedir}"
+                failure = write_failure(exc, where, "FILES_STORE", during_run=False)
+                raise refuse_start(self.crawler, *failure, log=logger) from None
 
     # ------------------------------------------------------------------ what to fetch
 
@@ -109,14 +145,26 @@ class ArticleImagesPipeline(FilesPipeline):
         *,
         item: Any = None,
     ) -> Any:
+        """FilesPipeline's, but a file that cannot be stored stops the run with one ERROR
+        (FilesPipeline would log a traceback for each image and go on)."""
         if response.status != 200:
             return self.failed(request, f"HTTP status {response.status}")
         if not response.body:
             return self.failed(request, "empty response")
+        status = "cached" if "cached" in response.flags else "downloaded"
+        self.inc_stats(status)
+        path = self.file_path(request, response=response, info=info, item=item)
         try:
-            return await super().media_downloaded(response, request, info, item=item)
-        except FileException as exc:
-            return self.failed(request, str(exc) or type(exc).__name__)
+            checksum = await ensure_awaitable(
+                self.file_downloaded(response, request, info, item=item)
+            )
+        except OSError as exc:
+            where = f"the image {Path(self.store.basedir) / path}"
+            stop_for_fault(
+                self.crawler, *write_failure(exc, where, "FILES_STORE", during_run=True), log=logger
+            )
+            return self.failed(request, f"not stored: {os_cause(exc)}")
+        return {"url": request.url, "path": path, "checksum": checksum, "status": status}
 
     def media_failed(  # type: ignore[override]
         self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo

@@ -27,8 +27,9 @@ from newscrawl.exporters import (
     render_post,
     yaml_printable,
 )
-from newscrawl.stats import record_drop
-from newscrawl.store import crawl_store
+from newscrawl.faults import write_failure
+from newscrawl.stats import count_drop, record_drop, refuse_start, stop_for_fault
+from newscrawl.store import StateFailed, crawl_store
 
 logger = logging.getLogger(__name__)
 
@@ -104,12 +105,18 @@ class WritePostPipeline:
     The file is written in the reactor's thread, and recorded in the same turn of it: a
     crawl killed in between would leave a post the state does not know (the next run
     would fetch it again, and find it unchanged). A writer thread measured no faster here,
-    and widened that gap enough to show in the kill tests."""
+    and widened that gap enough to show in the kill tests.
+
+    An OUTPUT_DIR that cannot be written fails the run as the spider opens, before any
+    request. A write that fails during the run (a full disk, ...) stops the run with one
+    ERROR; the posts that reach the pipeline after it are dropped (`run-stopped`), not
+    written: neither half a post nor a post the state does not know."""
 
     def __init__(self, crawler: Crawler, output_dir: Path, author: str) -> None:
         self.crawler = crawler
         self.output_dir = output_dir
         self.author = author
+        self.stopped = ""  # the fault that stopped the run, once one did
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WritePostPipeline:
@@ -121,20 +128,31 @@ class WritePostPipeline:
         )
 
     def open_spider(self) -> None:
-        self.output_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            check_writable(self.output_dir)
+        except OSError as exc:
+            where = f"the output folder {self.output_dir}"
+            failure = write_failure(exc, where, "OUTPUT_DIR", during_run=False)
+            raise refuse_start(self.crawler, *failure, log=logger) from None
         store = crawl_store(self.crawler)
         if store is not None:
             # A shared store (Redis) means other workers may be writing to this folder
             # right now: only the temporary files of a writer gone from this host, or of
             # long ago, are stale.
-            exclusive = getattr(store, "exclusive", True)
-            remove_stale_temp_files(self.output_dir, 0 if exclusive else STALE_SHARED_TEMP)
+            remove_stale_temp_files(self.output_dir, 0 if store.exclusive else STALE_SHARED_TEMP)
 
     def process_item(self, item: Any) -> Any:
         post = ItemAdapter(item)
+        if self.stopped:
+            raise self.not_written(post)
         data = render_post(item, self.author).encode("utf-8")
         path = self.output_dir / f"{post['doc_id']}.md"
-        change = write_if_changed(path, data)
+        try:
+            change = write_if_changed(path, data)
+        except OSError as exc:
+            failure = write_failure(exc, f"the post {path}", "OUTPUT_DIR", during_run=True)
+            self.stop(*failure)
+            raise self.not_written(post) from None
         if change == "unchanged":
             self.crawler.stats.inc_value("newscrawl/unchanged")
             logger.debug("Unchanged %s (%s)", path, post["url"])
@@ -148,8 +166,38 @@ class WritePostPipeline:
         post["path"], post["content_hash"], post["change"] = str(path), content_hash(data), change
         store = crawl_store(self.crawler)
         if store is not None:
-            store.record(post["doc_id"], post["url"], post["path"], post["content_hash"])
+            try:
+                store.record(post["doc_id"], post["url"], post["path"], post["content_hash"])
+            except StateFailed as exc:  # its ERROR is logged; the run is stopping
+                self.stopped = f"the run stopped ({exc.reason})"
         return item
+
+    def stop(self, reason: str, message: str) -> None:
+        self.stopped = f"the run stopped ({reason})"
+        stop_for_fault(self.crawler, reason, message, log=logger)
+
+    def not_written(self, post: ItemAdapter) -> DropItem:
+        """An article that reaches the pipeline as the run stops after a fault: counted
+        (`run-stopped` in the summary) but logged at DEBUG only, as the fault's ERROR
+        says that the next run fetches what was not written."""
+        count_drop(self.crawler.stats, "run-stopped")
+        return DropItem(f"run-stopped: not written, {self.stopped} ({post['url']})", "DEBUG")
+
+
+def check_writable(folder: Path, create: bool = True) -> None:
+    """Creates `folder` if needed (with `create`) and writes a byte in it: raises OSError
+    if it cannot (a read-only file system, a path below a regular file, no permission, a
+    full disk). The test file is named as a post's temporary file, so that a crawl killed
+    right then leaves nothing the next one does not remove."""
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(dir=folder, prefix=temp_prefix("write-check.md"), suffix=".tmp")
+    try:
+        os.write(fd, b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(probe)
 
 
 def write_if_changed(path: Path, data: bytes) -> str:
@@ -169,8 +217,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that a reader (or a crash) never sees part of it. The
     temporary file is named after its writer (`.<name>.<pid>@<host>.<random>.tmp`), so
     that another worker can tell when it was left by a crawl that died."""
-    prefix = f".{path.name}.{os.getpid()}@{socket.gethostname()}."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide posts from a web server
         with os.fdopen(fd, "wb") as out:
@@ -181,6 +228,11 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def temp_prefix(name: str) -> str:
+    """The start of the name of a temporary file written for `name` by this process."""
+    return f".{name}.{os.getpid()}@{socket.gethostname()}."
 
 
 def remove_stale_temp_files(folder: Path, older_than: float = 0) -> None:

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 DROPPED = "newscrawl/dropped/"
 FAILED = "newscrawl/failed"
+FAULT = "newscrawl/fault"  # the first fault of the machine that stopped the run
 LISTED = "newscrawl/listed"  # entries of listings (roll API, list pages, feeds)
 GIVEN = "newscrawl/given"  # pages given to `scrapy crawl article`
 UNUSABLE = ("newscrawl/listing_skipped/", "newscrawl/feed_skipped/")  # + reason
@@ -72,12 +73,43 @@ def fail_run(
     idle). The first reason of a run is the one kept.
     """
     log.error("%s", message)
-    if crawler.stats.get_value(FAILED):
-        return
-    crawler.stats.set_value(FAILED, reason)
+    if not crawler.stats.get_value(FAILED):
+        crawler.stats.set_value(FAILED, reason)
     engine = crawler.engine
     if stop and engine is not None and engine.spider is not None:
-        deferred_from_coro(engine.close_spider_async(reason=reason))
+        deferred_from_coro(engine.close_spider_async(reason=failed_reason(crawler.stats)))
+
+
+def stop_for_fault(
+    crawler: Crawler,
+    reason: str,
+    message: str,
+    *,
+    log: logging.Logger | logging.LoggerAdapter = logger,
+) -> None:
+    """A fault of the machine during the run (a full disk, a damaged state, ...): the run
+    stops now. As it stops, the components that write run into the same fault one after
+    the other: only the first one logs its ERROR."""
+    if crawler.stats.get_value(FAULT):
+        return
+    crawler.stats.set_value(FAULT, reason)
+    fail_run(crawler, reason, message, stop=True, log=log)
+
+
+def refuse_start(
+    crawler: Crawler,
+    reason: str,
+    message: str,
+    *,
+    log: logging.Logger | logging.LoggerAdapter = logger,
+) -> CloseSpider:
+    """For a component that finds, as the spider opens (in `open_spider` or on
+    `spider_opened`), that the run cannot do its job: fails the run and returns the
+    CloseSpider to raise, with which Scrapy closes the spider before any request. When the
+    run failed already, no second ERROR: the first fault is the one to fix."""
+    if not failed_reason(crawler.stats):
+        fail_run(crawler, reason, message, stop=False, log=log)
+    return CloseSpider(failed_reason(crawler.stats))
 
 
 def failed_reason(stats: StatsCollector) -> str:

@@ -4,6 +4,10 @@ One narrow interface (`known`, `record`) so that a Redis-backed twin can stand i
 crawls spread over several machines. An id is recorded only after its file is safely on
 disk (the write pipeline calls `record`), so a crash before the write means the article
 is fetched again next time, never lost.
+
+A state file that cannot be used is refused at start, and left as it was; an older one is
+migrated (newscrawl.state_schema). A fault of the state during a run (a full disk, ...)
+stops the run with one ERROR (GuardedStore).
 """
 
 from __future__ import annotations
@@ -12,32 +16,44 @@ import fcntl
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from newscrawl.faults import DISK_FULL, IO_ERROR, UNWRITABLE, advice, write_failure
+from newscrawl.state_schema import (
+    LOCKED,
+    UNUSABLE,
+    StateError,
+    check_header,
+    prepare,
+    unusable,
+)
+from newscrawl.stats import failed_reason, refuse_start, stop_for_fault
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS articles (
-    doc_id TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    path TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
-) WITHOUT ROWID
-"""
+# Writes that failed because of the disk, and refusals of the file, by SQLite's
+# primary result code (sqlite_errorcode & 0xFF).
+_SQLITE_REASONS = {
+    sqlite3.SQLITE_FULL: DISK_FULL,
+    sqlite3.SQLITE_IOERR: IO_ERROR,
+    sqlite3.SQLITE_READONLY: UNWRITABLE,
+    sqlite3.SQLITE_CANTOPEN: UNWRITABLE,
+    sqlite3.SQLITE_PERM: UNWRITABLE,
+    sqlite3.SQLITE_BUSY: LOCKED,
+    sqlite3.SQLITE_LOCKED: LOCKED,
+}
 
 
-class StateLocked(RuntimeError):
-    """Another crawl holds the state."""
+class StateFailed(CloseSpider):
+    """The state failed during the run: its ERROR is logged, and the spider is closing."""
 
 
 class Store(Protocol):
@@ -56,88 +72,188 @@ class Store(Protocol):
 
 class SQLiteStore:
     """The embedded store: one SQLite file, guarded by an exclusive lock file so that two
-    crawls never share it (the second waits up to `lock_timeout` seconds, then refuses)."""
+    crawls never share it (the second waits up to `lock_timeout` seconds, then refuses).
+
+    Raises StateError when the file cannot be used, at opening and in every call."""
 
     def __init__(self, path: Path, lock_timeout: float = 0.0) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = open(path.with_name(path.name + ".lock"), "a+b")  # noqa: SIM115
+        lock_path = path.with_name(path.name + ".lock")
+        where = f"the folder of the state {path}"
         try:
-            _acquire(self._lock, lock_timeout)
-        except StateLocked:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            where = f"the state's lock file {lock_path}"
+            self._lock = open(lock_path, "a+b")  # noqa: SIM115 (closed by close())
+        except OSError as exc:
+            raise StateError(*write_failure(exc, where, "STATE_PATH", during_run=False)) from None
+        try:
+            if not _acquire(self._lock, lock_timeout):
+                raise StateError(LOCKED, (
+                    f"The state {path} is in use by another crawl (waited {lock_timeout:g} s):"
+                    " let it finish, or set STATE_LOCK_TIMEOUT to wait for it longer"
+                ))
+            check_header(path)
+            self.db = sqlite3.connect(path, isolation_level=None)
+        except OSError as exc:
             self._lock.close()
-            raise StateLocked(
-                f"the state {path} is in use by another crawl"
-                f" (waited {lock_timeout:g} s; see STATE_LOCK_TIMEOUT)"
-            ) from None
-        self.db = sqlite3.connect(path, isolation_level=None)
+            raise StateError(*write_failure(
+                exc, f"the state {path}", "STATE_PATH", during_run=False
+            )) from None
+        except BaseException:
+            self._lock.close()
+            raise
+        try:
+            with self._failures(during_run=False):
+                self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        prepare(self.db, self.path)  # before anything is written to a file not yet checked
         self.db.execute("PRAGMA journal_mode=WAL")
         # A commit reaches the write-ahead log at once (a crawl killed right after loses
         # nothing) and the disk at each checkpoint: a power cut can lose the last
         # records, never corrupt the file. Their posts are on disk (fsync'd before
         # they are recorded), so the next run fetches them again and finds them unchanged.
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+
+    @contextmanager
+    def _failures(self, during_run: bool = True) -> Iterator[None]:
+        """Turns SQLite's errors into a StateError naming the file, the cause and what to
+        do."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            reason = _SQLITE_REASONS.get(code, UNUSABLE)
+            if reason == UNUSABLE:
+                raise unusable(self.path, f"SQLite says: {exc}") from None
+            if reason == LOCKED:
+                what = "stop the program that holds it"
+            else:
+                what = advice(reason, "STATE_PATH")
+            message = f"Cannot use the state {self.path}: SQLite says: {exc}; {what}"
+            if during_run:
+                message += (
+                    " (the run stopped; the posts written so far are whole, and the next run"
+                    " fetches again those the state did not record)"
+                )
+            raise StateError(reason, message) from None
 
     def known(self, doc_ids: Iterable[str]) -> set[str]:
         ids = list(dict.fromkeys(doc_ids))
         found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(f"SELECT doc_id FROM articles WHERE doc_id IN ({marks})", chunk)
-            found.update(row[0] for row in rows)
+        with self._failures():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT doc_id FROM articles WHERE doc_id IN ({marks})"
+                found.update(row[0] for row in self.db.execute(query, chunk))
         return found
 
     def record(self, doc_id: str, url: str, path: str, content_hash: str) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        self.db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(doc_id) DO UPDATE SET"
-            " url=excluded.url, path=excluded.path, content_hash=excluded.content_hash,"
-            " last_seen=excluded.last_seen",
-            (doc_id, url, path, content_hash, now, now),
-        )
+        with self._failures():
+            self.db.execute(
+                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(doc_id) DO UPDATE"
+                " SET url=excluded.url, path=excluded.path, content_hash=excluded.content_hash,"
+                " last_seen=excluded.last_seen",
+                (doc_id, url, path, content_hash, now, now),
+            )
 
     def mark(self, name: str) -> str | None:
-        row = self.db.execute("SELECT value FROM marks WHERE name = ?", (name,)).fetchone()
+        with self._failures():
+            row = self.db.execute("SELECT value FROM marks WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
     def lower_mark(self, name: str, value: str) -> None:
         """Sets a small named value kept across runs, unless it holds a lower one (by
         string order: marks of one kind are written in one fixed format)."""
-        self.db.execute(
-            "INSERT INTO marks VALUES (?, ?)"
-            " ON CONFLICT(name) DO UPDATE SET value = min(value, excluded.value)",
-            (name, value),
-        )
+        with self._failures():
+            self.db.execute(
+                "INSERT INTO marks VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET value = min(value, excluded.value)",
+                (name, value),
+            )
 
     def clear_mark(self, name: str) -> None:
-        self.db.execute("DELETE FROM marks WHERE name = ?", (name,))
+        with self._failures():
+            self.db.execute("DELETE FROM marks WHERE name = ?", (name,))
 
     def close(self) -> None:
         self.db.close()
         self._lock.close()
 
 
-def _acquire(lock_file, timeout: float) -> None:
+def _acquire(lock_file: IO[bytes], timeout: float) -> bool:
+    """Takes the exclusive lock, waiting up to `timeout` seconds; False if it could not."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise StateLocked from None
+                return False
             time.sleep(0.2)
+
+
+class GuardedStore:
+    """The crawl's store as spiders and pipelines see it: a fault of the state during the
+    run (a full disk, a damaged file) fails the run with one ERROR and raises StateFailed,
+    which Scrapy takes, out of a spider callback, as the order to close the spider."""
+
+    def __init__(self, store: Store, crawler: Crawler) -> None:
+        self.store = store
+        self.crawler = crawler
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether this crawl is the only one writing with this state (see RedisStore)."""
+        return getattr(self.store, "exclusive", True)
+
+    def known(self, doc_ids: Iterable[str]) -> set[str]:
+        with self._guard():
+            return self.store.known(doc_ids)
+
+    def record(self, doc_id: str, url: str, path: str, content_hash: str) -> None:
+        with self._guard():
+            self.store.record(doc_id, url, path, content_hash)
+
+    def mark(self, name: str) -> str | None:
+        with self._guard():
+            return self.store.mark(name)
+
+    def lower_mark(self, name: str, value: str) -> None:
+        with self._guard():
+            self.store.lower_mark(name, value)
+
+    def clear_mark(self, name: str) -> None:
+        with self._guard():
+            self.store.clear_mark(name)
+
+    def close(self) -> None:
+        self.store.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except StateError as exc:
+            stop_for_fault(self.crawler, exc.reason, str(exc), log=logger)
+            raise StateFailed(failed_reason(self.crawler.stats)) from None
 
 
 class StateStore:
     """Extension that opens the crawl's store (setting STATE_PATH, default
     OUTPUT_DIR/.newscrawl/state.sqlite3; with REDIS_URL set, the Redis HASH REDIS_STATE_KEY
-    shared by all workers) and closes it when the spider closes.
+    shared by all workers) and closes it when the spider closes. A state that cannot be
+    used (held by another crawl, damaged, unwritable, ...) fails the run as the spider
+    opens, before any request.
 
-    Components reach it with `crawler.get_extension(StateStore).store`. Set STATE_ENABLED
-    to False to crawl without state.
+    Components reach it with `crawl_store(crawler)`. Set STATE_ENABLED to False to crawl
+    without state.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -148,13 +264,14 @@ class StateStore:
         output = Path(settings.get("OUTPUT_DIR", "output"))
         self.path = Path(settings.get("STATE_PATH") or output / ".newscrawl" / "state.sqlite3")
         self.lock_timeout = settings.getfloat("STATE_LOCK_TIMEOUT", 0.0)
-        self.store: Store | None = None
-        self.error = ""
+        self.store: GuardedStore | None = None
+        self.failure: StateError | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         try:
-            self.store = self.open_store()
-        except StateLocked as exc:
-            self.error = str(exc)
+            self.store = GuardedStore(self.open_store(), crawler)
+        except StateError as exc:
+            self.failure = exc
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StateStore:
@@ -172,13 +289,17 @@ class StateStore:
             )
         return SQLiteStore(self.path, self.lock_timeout)
 
+    def spider_opened(self) -> None:
+        if self.failure is not None:
+            raise refuse_start(self.crawler, self.failure.reason, str(self.failure), log=logger)
+
     def spider_closed(self) -> None:
         if self.store is not None:
             self.store.close()
             self.store = None
 
 
-def crawl_store(crawler: Crawler) -> Store | None:
-    """The open store of this crawl: None without state, or when another crawl holds it."""
+def crawl_store(crawler: Crawler) -> GuardedStore | None:
+    """The open store of this crawl: None without state, or when it could not be opened."""
     extension = crawler.get_extension(StateStore)
     return extension.store if extension else None

@@ -16,7 +16,9 @@ the body's length when it says otherwise). A saved page read through `file://` b
 still recorded. Responses served from Scrapy's HTTP cache are not: nothing was fetched.
 
 Each record is gzipped on its own (the usual `.warc.gz` layout), so a killed run leaves a
-file whose records up to the last complete one are readable.
+file whose records up to the last complete one are readable. A WARC_DIR that cannot be
+written fails the run at start; a write that fails during the run (a full disk, ...) stops
+it with one ERROR: the run fetches nothing it cannot record.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from newscrawl.faults import write_failure
+from newscrawl.stats import failed_reason, refuse_start, stop_for_fault
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +79,23 @@ class WarcWriter:
     # ------------------------------------------------------------------ the file
 
     def spider_opened(self, spider: Spider) -> None:
+        if failed_reason(self.crawler.stats):
+            return  # the run stops before any request: nothing to record
         started = datetime.now(UTC)
-        self.directory.mkdir(parents=True, exist_ok=True)
         stem = f"{spider.name}-{started:%Y%m%dT%H%M%SZ}"
-        self.path, self.file = open_new(self.directory, stem, ".warc.gz")
-        self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")
-        self.write(self.writer.create_warcinfo_record(self.path.name, self.warcinfo(spider)))
+        where = f"the WARC folder {self.directory}"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.path, self.file = open_new(self.directory, stem, ".warc.gz")
+            where = f"the WARC file {self.path}"
+            self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")
+            info = self.writer.create_warcinfo_record(self.path.name, self.warcinfo(spider))
+            self.writer.write_record(info)
+            self.file.flush()
+        except OSError as exc:
+            failure = write_failure(exc, where, "WARC_DIR", during_run=False)
+            raise refuse_start(self.crawler, *failure, log=logger) from None
+        self.records = 1
         logger.info("Writing requests and responses to %s", self.path)
 
     def warcinfo(self, spider: Spider) -> dict[str, str]:
@@ -100,15 +116,28 @@ class WarcWriter:
     def spider_closed(self, spider: Spider) -> None:
         if self.file is None:
             return
-        self.file.close()
+        try:
+            self.file.close()
+        except OSError as exc:
+            self.failed(exc)
         self.file = self.writer = None
         self.crawler.stats.set_value("newscrawl/warc/records", self.records)
         logger.info("WARC: %d records in %s", self.records, self.path)
 
     def write(self, record: Any) -> None:
-        assert self.writer is not None
-        self.writer.write_record(record)
+        if self.writer is None:
+            return  # a write failed: the run is stopping
+        try:
+            self.writer.write_record(record)
+        except OSError as exc:
+            self.writer = None
+            self.failed(exc)
+            return
         self.records += 1
+
+    def failed(self, exc: OSError) -> None:
+        failure = write_failure(exc, f"the WARC file {self.path}", "WARC_DIR", during_run=True)
+        stop_for_fault(self.crawler, *failure, log=logger)
 
     # ------------------------------------------------------------------ the traffic
 

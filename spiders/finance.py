@@ -37,6 +37,7 @@ from newscrawl.articles import (
 from newscrawl.channels import Channel
 from newscrawl.dates import BEIJING
 from newscrawl.roll import Listed, Listing, ListingError, api_url, list_page_links, parse_roll
+from newscrawl.store import StateFailed
 
 LISTING_PRIORITY = -10  # articles before the next listing page: the queue stays short
 SKIPPED = "newscrawl/listing_skipped/"
@@ -169,8 +170,11 @@ class FinanceSpider(ArticlePageSpider):
 
     def closed(self, reason: str) -> None:
         if reason == "finished" and self.state_store is not None:
-            for channel in self.picked:
-                self.state_store.clear_mark(self.walk_mark(channel))
+            try:
+                for channel in self.picked:
+                    self.state_store.clear_mark(self.walk_mark(channel))
+            except StateFailed:
+                pass  # logged; the notes stay, and the next run walks back a little further
 
     def stop_reason(
         self,

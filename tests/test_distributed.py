@@ -19,6 +19,8 @@ import pytest
 import redis
 from localserver import Answer, LocalServer
 from test_finance import (
+    HANG,
+    PATIENCE,
     LocalSina,
     channel,
     check_post,
@@ -26,6 +28,7 @@ from test_finance import (
     posts,
     start_crawl,
     stat,
+    wait_for,
     write_channels,
 )
 
@@ -67,7 +70,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + PATIENCE  # a safety net: the event is the answer
         while True:
             try:
                 client.ping()
@@ -118,11 +121,8 @@ def test_two_workers_share_the_work_and_fetch_each_article_once(
                     DOWNLOAD_TIMEOUT=120, **FAST)
         for n in range(2)
     ]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(
-        {headers.get("User-Agent") for _, headers in list(site.server.received)}
-    ) < 2:
-        time.sleep(0.02)
+    wait_for(lambda: len({headers.get("User-Agent") for _, headers in list(site.server.received)})
+             == 2, *workers, what="both workers' first requests")
     site.gate.set()
     results = [w.finish() for w in workers]
     for result in results:
@@ -161,7 +161,7 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
     channels, stories = thousand(site, tmp_path)
     site.delay = 0.01
     slow = {**FAST, "CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-            "REDIS_WORKER_TIMEOUT": 2}
+            "REDIS_WORKER_TIMEOUT": 2, "DOWNLOAD_TIMEOUT": HANG}
     # Every 20th page from the third listing page on hangs until released; the victim is
     # killed once it holds one of them, so it surely dies with work taken but not written,
     # below listing pages whose articles are all written.
@@ -177,11 +177,8 @@ def test_killed_worker_loses_nothing(site: LocalSina, tmp_path: Path, redis_url:
         )
         return any(found and found.group(1) in site.hung for found in taken)
 
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (
-        len(list(out.glob("*.md"))) >= 150 and victim_holds_a_hung_page()
-    ):
-        time.sleep(0.02)
+    wait_for(lambda: len(list(out.glob("*.md"))) >= 150 and victim_holds_a_hung_page(),
+             victim, other, what="150 posts, and a hung page in the victim's hands")
     victim.kill()  # SIGKILL: its taken requests are in the dupefilter, not written
     victim.finish(timeout=30)
     site.released.set()
@@ -233,9 +230,8 @@ def test_a_worker_with_nothing_queued_waits_for_the_busy_ones(
 
     def busy_listing(path: str) -> Answer:
         # The first page answers once the second worker has joined and gone idle (it is
-        # out of the run's busy set).
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (
+        # out of the run's busy set), or when the test ends.
+        while not site.released.is_set() and not (
             store.zcard("newscrawl:finance:workers") == 2
             and store.scard("newscrawl:finance:busy:1") == 1
         ):
@@ -245,9 +241,7 @@ def test_a_worker_with_nothing_queued_waits_for_the_busy_ones(
     site.answers[1686] = busy_listing
     slow = {**FAST, "CONCURRENT_REQUESTS": 4, "CONCURRENT_REQUESTS_PER_DOMAIN": 4}
     first = start_crawl(site, out, channels, "channels=china", REDIS_URL=redis_url, **slow)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not site.api_requests():
-        time.sleep(0.02)
+    wait_for(site.api_requests, first, what="the first worker's listing request")
     second = start_crawl(site, out, channels, "channels=quiet", REDIS_URL=redis_url, **slow)
     results = [first.finish(), second.finish()]
     for result in results:
@@ -273,10 +267,9 @@ def test_a_new_run_takes_over_what_a_dead_run_left_queued(
     queue = "newscrawl:finance:requests"
     one = {**FAST, "CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
            "REDIS_WORKER_TIMEOUT": 1}
-    victim = start_crawl(site, out, channels, REDIS_URL=redis_url, **one)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (site.requests_for() and store.zcard(queue) >= 40):
-        time.sleep(0.02)
+    victim = start_crawl(site, out, channels, REDIS_URL=redis_url, DOWNLOAD_TIMEOUT=HANG, **one)
+    wait_for(lambda: site.requests_for() and store.zcard(queue) >= 40, victim,
+             what="an article taken and the rest queued")
     victim.kill()  # holds one article page; 49 more and the next listing page are queued
     victim.finish(timeout=30)
     left = store.zcard(queue)
@@ -284,7 +277,7 @@ def test_a_new_run_takes_over_what_a_dead_run_left_queued(
     taken = set(site.requests_for())
     site.hung = set()
     site.released.set()
-    time.sleep(1.5)  # the dead worker's heartbeat expires
+    wait_for(lambda: heartbeats_expired(store), what="the dead worker's heartbeat to expire")
 
     mark = len(site.server.requests)
     rerun = crawl(site, out, channels, REDIS_URL=redis_url, **FAST)
@@ -298,6 +291,14 @@ def test_a_new_run_takes_over_what_a_dead_run_left_queued(
     assert "started run 2" in rerun.stderr
     assert f"Run 2: {left} request(s) left queued by the previous run are kept" in rerun.stderr
     store.close()
+
+
+def heartbeats_expired(store: redis.Redis) -> bool:
+    """No worker of the finance spider is alive by its heartbeat (scores are expiry times,
+    on Redis's clock)."""
+    seconds, micros = store.time()
+    expiries = store.zrange("newscrawl:finance:workers", 0, -1, withscores=True)
+    return all(expiry <= seconds + micros / 1e6 for _, expiry in expiries)
 
 
 def test_a_queued_request_the_spider_cannot_read_is_dropped_with_a_warning(

@@ -5,15 +5,17 @@ the API's error shapes) and the article pages, all on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +39,12 @@ from newscrawl.exporters import front_matter
 NATIONAL = "新浪财经－国內"  # full-width hyphen U+FF0D, 內 U+5167
 API = "/api/roll/get"
 T0 = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+# DOWNLOAD_TIMEOUT of a crawl whose pages hang until the test releases them: Scrapy's 30 s
+# would end the wait on a busy machine. An hour is never reached by a test.
+HANG = 3600
+# The longest a test waits for an event before it gives up, as a safety net against a
+# hung test run; the events come in seconds.
+PATIENCE = 600
 
 
 # --------------------------------------------------------------------------- a local Sina
@@ -82,6 +90,9 @@ class LocalSina:
         self.gate: threading.Event | None = None  # when set: article pages wait for it
         self.hung: set[str] = set()  # doc ids whose pages hang until `released` is set
         self.released = threading.Event()
+        # Pages wait for the event, not for a while: a test releases them (or `release`
+        # does, as the test ends). A crawl that must not give up on them meanwhile runs
+        # with DOWNLOAD_TIMEOUT=HANG.
         server.route(API, self.roll_api)
 
     def story(self, tag: str, n: int, minutes: int = 0, title: str = "",
@@ -102,9 +113,9 @@ class LocalSina:
     def article_answer(self, story: Story) -> Callable[[str], Answer]:
         def answer(path: str) -> Answer:
             if self.gate is not None:
-                self.gate.wait(30)
+                self.gate.wait()
             if story.doc_id in self.hung:
-                self.released.wait(30)
+                self.released.wait()
             if self.delay:
                 time.sleep(self.delay)
             spec = PageSpec(story.doc_id, story.title, story.paragraphs, story.created,
@@ -112,6 +123,12 @@ class LocalSina:
             return Answer(200, article_page(spec), {"Content-Type": "text/html; charset=utf-8"})
 
         return answer
+
+    def release(self) -> None:
+        """Lets every waiting page go."""
+        if self.gate is not None:
+            self.gate.set()
+        self.released.set()
 
     def item(self, story: Story, url: str = "") -> dict:
         seconds = str(int(story.created.timestamp()))
@@ -228,13 +245,30 @@ class BackgroundCrawl:
         self.process = subprocess.Popen(command, cwd=PROJECT, env=crawl_env(), stdout=self.stdout,
                                         stderr=self.stderr)
 
+    def __enter__(self) -> BackgroundCrawl:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """A test that fails midway leaves no crawl behind."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def kill(self) -> None:
         self.process.kill()
 
     def send_signal(self, signum: int) -> None:
         self.process.send_signal(signum)
 
-    def finish(self, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    def log(self) -> str:
+        """What the crawl has logged so far (without moving the file offset it shares)."""
+        fd, chunks, offset = self.stderr.fileno(), [], 0
+        while chunk := os.pread(fd, 1 << 16, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    def finish(self, timeout: float = PATIENCE) -> subprocess.CompletedProcess[str]:
         """Waits for the crawl to end; its exit status and output."""
         self.process.wait(timeout=timeout)
         output = []
@@ -243,6 +277,32 @@ class BackgroundCrawl:
             output.append(file.read())
             file.close()
         return subprocess.CompletedProcess(self.process.args, self.process.returncode, *output)
+
+
+def wait_for(condition: Callable[[], object], *crawls: BackgroundCrawl, what: str) -> None:
+    """Waits until `condition()` holds; fails at once if one of `crawls` ends first. The
+    time limit (PATIENCE) only keeps a broken test from hanging the suite."""
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        ended = [c for c in crawls if c.process.poll() is not None]
+        if ended:
+            pytest.fail(f"the crawl ended before {what}:\n{ended[0].log()[-3000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no sign, after {PATIENCE} s, of {what}")
+        time.sleep(0.02)
+
+
+def recorded(state: Path) -> set[str]:
+    """The doc ids a crawl's SQLite state holds (read while the crawl may be writing it)."""
+    if not state.exists():
+        return set()
+    db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+    try:
+        return {row[0] for row in db.execute("SELECT doc_id FROM articles")}
+    except sqlite3.OperationalError:  # not created yet
+        return set()
+    finally:
+        db.close()
 
 
 def start_crawl(site: LocalSina, out: Path, channels_file: Path, *args: str,
@@ -298,8 +358,10 @@ def server():
 
 
 @pytest.fixture
-def site(server: LocalServer) -> LocalSina:
-    return LocalSina(server)
+def site(server: LocalServer) -> Iterator[LocalSina]:
+    local = LocalSina(server)
+    yield local
+    local.release()
 
 
 # --------------------------------------------------------------------------- runs
@@ -539,12 +601,10 @@ def test_second_run_on_the_same_state_refuses(site: LocalSina, tmp_path: Path) -
     stories = [site.story("cc", n) for n in range(1, 9)]
     site.listing(1686, [site.item(s) for s in stories])
     site.gate = threading.Event()  # the first crawl's article pages hang until set
-    first = start_crawl(site, out, channels)
+    first = start_crawl(site, out, channels, DOWNLOAD_TIMEOUT=HANG)
     try:
-        deadline = time.monotonic() + 30
-        while not site.api_requests() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert site.api_requests(), "the first crawl did not start"
+        # The first crawl holds the state from before its first request.
+        wait_for(site.api_requests, first, what="the first crawl's listing request")
         second = crawl(site, out, channels, api="/api2/roll/get")
         assert second.returncode == 1
         assert "is in use by another crawl" in second.stderr
@@ -552,7 +612,7 @@ def test_second_run_on_the_same_state_refuses(site: LocalSina, tmp_path: Path) -
         assert not site.server.requested("/api2/")
     finally:
         site.gate.set()
-        result = first.finish(timeout=60)
+        result = first.finish()
     assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
 
@@ -564,22 +624,24 @@ def test_killed_run_leaves_no_partial_file_and_the_rerun_completes(
     channels = write_channels(tmp_path, [channel("china", 1686)])
     stories = [site.story("kk", n) for n in range(1, 31)]
     site.listing(1686, [site.item(s) for s in stories])
-    site.delay = 0.2
-    run = start_crawl(site, out, channels, CONCURRENT_REQUESTS=3, ROLL_PAGE_SIZE=10)
-    deadline = time.monotonic() + 60
-    while len(list(out.glob("*.md"))) < 5 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    # The first ten are written; the others hang, so the kill comes mid-run.
+    site.hung = {s.doc_id for s in stories[10:]}
+    run = start_crawl(site, out, channels, CONCURRENT_REQUESTS=3, ROLL_PAGE_SIZE=10,
+                      DOWNLOAD_TIMEOUT=HANG)
+    state = out / ".newscrawl" / "state.sqlite3"
+    wait_for(lambda: len(recorded(state)) == 10 and set(site.requests_for()) & site.hung, run,
+             what="ten articles recorded and the next ones requested")
     run.kill()  # SIGKILL: no spider_closed, no cleanup
-    run.finish(timeout=30)
+    run.finish()
     before = posts(out)
-    assert 5 <= len(before) < 30
+    assert sorted(before) == sorted(s.doc_id for s in stories[:10])
     for ident, text in before.items():  # what is there is whole
         check_post(text, site.stories[ident])
     # What a kill in the middle of write_atomically leaves behind.
     stale = out / f".{stories[-1].doc_id}.md.k1ll3d.tmp"
     stale.write_text("\n---\ntitle: '半")
 
-    site.delay = 0
+    site.release()
     mark = len(site.server.requests)
     rerun = crawl(site, out, channels, ROLL_PAGE_SIZE=10)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
@@ -590,8 +652,8 @@ def test_killed_run_leaves_no_partial_file_and_the_rerun_completes(
     assert not list(out.glob(".*.tmp"))
     requested = site.requests_for(mark)
     assert max(requested.values()) == 1
-    assert set(after) - set(before) <= set(requested)
-    assert stat(rerun, "newscrawl/written") == 30 - len(before)
+    assert set(requested) == set(after) - set(before)
+    assert stat(rerun, "newscrawl/written") == 20
 
 
 def test_rerun_after_a_kill_finds_what_hides_under_a_page_of_known_articles(
@@ -605,17 +667,17 @@ def test_rerun_after_a_kill_finds_what_hides_under_a_page_of_known_articles(
     site.listing(1686, [site.item(s) for s in stories])
     site.overlap = 0
     site.hung = {s.doc_id for s in stories[10:]}
-    run = start_crawl(site, out, channels, ROLL_PAGE_SIZE=10)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (
-        len(list(out.glob("*.md"))) == 10 and set(site.requests_for()) >= site.hung
-    ):
-        time.sleep(0.02)
+    run = start_crawl(site, out, channels, ROLL_PAGE_SIZE=10, DOWNLOAD_TIMEOUT=HANG)
+    # Page 1's articles recorded, and page 2 listed: one of its pages was requested (the
+    # walk's note is written before its requests are).
+    state = out / ".newscrawl" / "state.sqlite3"
+    wait_for(lambda: len(recorded(state)) == 10 and set(site.requests_for()) & site.hung, run,
+             what="page 1 recorded and page 2 listed")
     run.kill()
-    run.finish(timeout=30)
+    run.finish()
     assert sorted(posts(out)) == sorted(s.doc_id for s in stories[:10])
 
-    site.released.set()
+    site.release()
     rerun = crawl(site, out, channels, ROLL_PAGE_SIZE=10)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "a previous run stopped before it was done" in rerun.stderr
@@ -629,25 +691,31 @@ def test_rerun_after_a_kill_finds_what_hides_under_a_page_of_known_articles(
     assert site.requests_for(mark) == Counter()
 
 
-def test_jobdir_pauses_and_resumes(site: LocalSina, tmp_path: Path) -> None:
-    """Ctrl-C once with `-s JOBDIR`: the queue is kept on disk and the next run takes it up."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_jobdir_pauses_and_resumes(site: LocalSina, tmp_path: Path, signum: int) -> None:
+    """Ctrl-C (or SIGTERM) once with `-s JOBDIR`: the queue is kept on disk and the next
+    run takes it up. The stopped run exits 130: it did not finish, and nothing failed."""
     out, job = tmp_path / "out", tmp_path / "job"
     channels = write_channels(tmp_path, [channel("china", 1686)])
     stories = [site.story("jd", n) for n in range(1, 41)]
     site.listing(1686, [site.item(s) for s in stories])
-    site.delay = 0.1
-    run = start_crawl(site, out, channels, JOBDIR=job, CONCURRENT_REQUESTS=2, ROLL_PAGE_SIZE=10)
-    deadline = time.monotonic() + 60
-    while len(list(out.glob("*.md"))) < 5 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    run.send_signal(signal.SIGINT)
-    result = run.finish(timeout=60)
-    assert result.returncode == 0 and "finished: shutdown" in result.stderr, result.stderr[-3000:]
+    site.hung = {s.doc_id for s in stories[10:]}
+    run = start_crawl(site, out, channels, JOBDIR=job, CONCURRENT_REQUESTS=2, ROLL_PAGE_SIZE=10,
+                      DOWNLOAD_TIMEOUT=HANG)
+    wait_for(lambda: len(posts(out)) == 10 and set(site.requests_for()) & site.hung, run,
+             what="ten posts written and the next pages requested")
+    run.send_signal(signum)
+    # The stop waits for the requests under way: they get their pages once it began.
+    wait_for(lambda: "shutting down gracefully" in run.log(), run, what="the graceful stop")
+    site.release()
+    result = run.finish()
+    assert result.returncode == 130, result.stderr[-3000:]
+    assert "finished: shutdown" in result.stderr
+    assert "ERROR" not in result.stderr
     paused = posts(out)
-    assert 5 <= len(paused) < 40
+    assert 10 <= len(paused) <= 12  # and the two requests under way
     assert_summary_adds_up(result)
 
-    site.delay = 0
     resumed = crawl(site, out, channels, JOBDIR=job, ROLL_PAGE_SIZE=10)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resuming crawl" in resumed.stderr

@@ -21,7 +21,7 @@ from urllib.request import urlopen
 import pytest
 from localserver import PROJECT, LocalServer
 from test_distributed import free_port
-from test_finance import LocalSina, check_post, posts
+from test_finance import PATIENCE, LocalSina, check_post, posts
 
 BIN = Path(sys.executable).parent
 
@@ -59,7 +59,7 @@ max_proc = 2
     process = subprocess.Popen([str(binary)], cwd=home, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + PATIENCE  # a safety net: the event is the answer
         while True:
             try:
                 if api(base, "daemonstatus.json")["status"] == "ok":
@@ -119,7 +119,7 @@ def test_deploy_schedule_and_run_finance(scrapyd: tuple[str, Path], tmp_path: Pa
         scheduled = api(base, "schedule.json", data)
         assert scheduled["status"] == "ok", scheduled
         job = scheduled["jobid"]
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + PATIENCE  # a safety net: the event is the job's end
         while time.monotonic() < deadline:
             jobs = api(base, "listjobs.json?project=newscrawl")
             if any(j["id"] == job for j in jobs["finished"]):
