@@ -118,14 +118,13 @@ def failed_reason(stats: StatsCollector) -> str:
 
 
 class RunSummary:
-    """Counts the article requests Scrapy's duplicate filter turns away, ends a failed run
-    with its own reason, and logs the Summary as the last line of every run."""
+    """Counts the article requests Scrapy's duplicate filter turns away, and ends a failed
+    run with its own reason. (`scrapy crawl` logs the Summary: `log_summary`.)"""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -143,10 +142,16 @@ class RunSummary:
         if reason:
             raise CloseSpider(reason)
 
-    def engine_stopped(self) -> None:
-        # After Scrapy's stats dump and "Spider closed": the last line of the log.
-        stats = self.stats.get_stats()
-        logger.info("%s", summary_line(stats, stats.get("finish_reason", "")))
+
+
+def log_summary(crawler: Crawler) -> None:
+    """The Summary of a crawl that is over, as the last line of its log: after Scrapy's
+    stats dump, "Spider closed", and whatever logs on engine_stopped (which does not fire
+    at all for a spider closed as it opens). Nothing when the crawl never opened."""
+    stats = crawler.stats.get_stats()
+    if "start_time" in stats:
+        # No finish reason: the spider never closed (a second Ctrl-C forces the stop).
+        logger.info("%s", summary_line(stats, stats.get("finish_reason", "shutdown")))
 
 
 def summary_line(stats: Mapping[str, Any], reason: str) -> str:

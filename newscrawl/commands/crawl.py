@@ -21,7 +21,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.faults import write_failure
 from newscrawl.pipelines import check_writable
-from newscrawl.stats import failed_reason
+from newscrawl.stats import failed_reason, log_summary
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
+        if not self.crawler_process.bootstrap_failed:
+            log_summary(crawler)  # the last line of the log, for cron users
         self.exitcode = exit_status(crawler, self.crawler_process.bootstrap_failed)
 
 
