@@ -21,8 +21,9 @@ def prepare_log_file(settings: BaseSettings) -> None:
         with path.open("a", encoding=settings.get("LOG_ENCODING") or "utf-8"):
             pass
     except OSError as exc:
+        cause = f"{exc.strerror}: {exc.filename}" if exc.strerror else str(exc)
         print(
-            f"ERROR: cannot write the log file {path} (LOG_FILE): {exc.strerror or exc}; "
+            f"ERROR: cannot write the log file {path} (LOG_FILE): {cause}; "
             "choose a writable path with -s LOG_FILE=...",
             file=sys.stderr,
         )
