@@ -94,14 +94,24 @@ def build(
     problems = [line for line in output.splitlines() if "WARN" in line or "ERROR" in line
                 or "FATAL" in line]
     if proc.returncode != 0:
-        first = problems[0].strip() if problems else f"exit status {proc.returncode}"
         raise SiteError(
-            f"hexo generate failed in {site_dir}: {first} (all of Hexo's output is in "
-            f"{site_dir / 'hexo.log'})"
+            f"hexo generate failed in {site_dir}: {hexo_failure(output, proc.returncode)} "
+            f"(all of Hexo's output is in {site_dir / 'hexo.log'})"
         )
     for line in problems:
         logger.warning("hexo generate: %s", line.strip())
     return Built(posts=len(posts), images=image_count, public=site_dir / "public")
+
+
+def hexo_failure(output: str, returncode: int) -> str:
+    """What went wrong, from Hexo's log: the line after its generic FATAL line (for a post
+    it cannot render, "Nunjucks Error: _posts/<doc id>.md [Line 2, ...] ...")."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith("FATAL"):
+            return lines[i + 1] if i + 1 < len(lines) else line
+    errors = [line for line in lines if "ERROR" in line]
+    return errors[0] if errors else f"exit status {returncode}"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
