@@ -56,6 +56,7 @@ def build(
     output_dir: Path, site_dir: Path, *, images: Path | None, images_url: str = "/images/"
 ) -> Built:
     """Lay out the site in `site_dir` from the posts of `output_dir` and generate it."""
+    site_dir = site_dir.absolute()  # Hexo runs in it
     if not output_dir.is_dir():
         raise SiteError(
             f"no posts: {output_dir} is not a folder (run `scrapy crawl finance` first, or "

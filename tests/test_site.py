@@ -15,8 +15,8 @@ from localserver import PROJECT, crawl_env
 from test_hexo_harness import write_post
 
 
-def scrapy_site(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scrapy", "site", *args], cwd=PROJECT,
+def scrapy_site(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scrapy", "site", *args], cwd=cwd,
                           env=crawl_env(), capture_output=True, text=True)
 
 
@@ -52,6 +52,14 @@ def test_builds_posts_and_images_and_rebuilds_from_scratch(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert not (public / "2021/10/20/doc-two").exists()
     assert "第二篇" not in (public / "index.html").read_text(encoding="utf-8")
+
+
+def test_defaults_are_site_and_output_in_the_working_directory(tmp_path: Path) -> None:
+    write_post(tmp_path / "output", "doc-one", "<p>一</p>", title="第一篇")
+    result = scrapy_site(cwd=tmp_path)  # as the README says: scrapy site
+    assert result.returncode == 0, result.stderr
+    assert f"Site built from output: 1 posts, 0 images in {tmp_path / 'site/public'}" in result.stderr
+    assert (tmp_path / "site/public/2021/10/20/doc-one/index.html").is_file()
 
 
 def test_no_posts_is_one_error(tmp_path: Path) -> None:
