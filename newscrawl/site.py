@@ -44,12 +44,10 @@ def images_folder(output_dir: Path, files_store: str) -> Path | None:
     None when FILES_STORE is not a local folder (s3://..., say)."""
     if not files_store:
         return output_dir / "images"
-    scheme = urlsplit(files_store).scheme
-    if scheme == "file":
-        return Path(urlsplit(files_store).path)
-    if scheme and len(scheme) > 1:  # not a Windows drive letter
-        return None
-    return Path(files_store)
+    parts = urlsplit(files_store)
+    if parts.scheme == "file":
+        return Path(parts.path)
+    return None if parts.scheme else Path(files_store)
 
 
 def build(
@@ -69,7 +67,8 @@ def build(
             "of the posts: scrapy site DIR)"
         )
     if site_dir.exists():
-        if any(site_dir.iterdir()) and not (site_dir / hexo.SITE_MARKER).is_file():
+        ours = (site_dir / hexo.SITE_MARKER).is_file()
+        if not ours and (not site_dir.is_dir() or any(site_dir.iterdir())):
             raise SiteError(
                 f"{site_dir} exists and was not made by `scrapy site`: it is left alone "
                 "(choose another folder with --site DIR)"

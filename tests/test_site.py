@@ -80,6 +80,10 @@ def test_a_folder_it_did_not_make_is_left_alone(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert len(errors(result)) == 1 and "--site" in errors(result)[0], result.stderr
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    (tmp_path / "a-file").write_text("not a folder")
+    result = scrapy_site("--site", str(tmp_path / "a-file"), str(tmp_path / "out"))
+    assert result.returncode == 1 and len(errors(result)) == 1, result.stderr
+    assert (tmp_path / "a-file").read_text() == "not a folder"
 
 
 def test_a_failing_hexo_generate_is_one_error_naming_its_log(tmp_path: Path) -> None:
