@@ -17,7 +17,8 @@ from twisted.python.failure import Failure
 
 from newscrawl.channels import ChannelConfig
 from newscrawl.items import Article
-from newscrawl.roll import Listed
+from newscrawl.middlewares import error_cause
+from newscrawl.roll import Listed, Listing
 from newscrawl.sina import NotAnArticle, parse_article, strip_query, url_document_id
 from newscrawl.stats import count_drop, fail_run
 from newscrawl.store import StateStore, Store, crawl_store
@@ -52,6 +53,7 @@ class ArticlePageSpider(scrapy.Spider):
     listings, `listed_requests`."""
 
     refresh = False  # request known articles again (listing spiders: -a refresh=1)
+    label_override = ""  # the label of every post, whatever its URL (-a label=)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArticlePageSpider:
@@ -106,6 +108,8 @@ class ArticlePageSpider(scrapy.Spider):
     def article_request(
         self, url: str, label: str = "", listed_at: datetime | None = None, **kwargs: Any
     ) -> Request:
+        """The request for an article page; `label` is its listing channel's label (the
+        post's label when no configured section matches the article's URL)."""
         return Request(
             url,
             callback=self.parse_article,
@@ -117,12 +121,12 @@ class ArticlePageSpider(scrapy.Spider):
     def listed_requests(
         self, entries: Iterable[Listed], label: str, skip_stats: str
     ) -> tuple[list[Request], set[str]]:
-        """Requests for the listed articles worth fetching, and the ids among `entries`
-        that the state store already knows.
+        """Requests for the listed articles worth fetching (`label`: the listing's label),
+        and the ids among `entries` that the state store already knows.
 
         One article is one doc id, whatever its URLs: an id already listed in this run is
-        not requested again, nor a known one unless `refresh`. Entries without a link, off
-        ARTICLE_HOSTS or not article pages are skipped, counted under `skip_stats`<reason>.
+        not requested again, nor a known one unless `refresh`. Entries off ARTICLE_HOSTS or
+        not article pages are skipped, counted under `skip_stats`<reason>.
         """
         entries = list(entries)
         store = self.state_store
@@ -130,9 +134,6 @@ class ArticlePageSpider(scrapy.Spider):
         stats = self.crawler.stats
         requests = []
         for entry in entries:
-            if not entry.url:
-                self.skip_listed(entry, "no-link", skip_stats)
-                continue
             key = entry.doc_id or strip_query(entry.url)
             if key in self.listed_keys:
                 stats.inc_value("newscrawl/listed_duplicates")
@@ -154,8 +155,14 @@ class ArticlePageSpider(scrapy.Spider):
 
     def skip_listed(self, entry: Listed, reason: str, skip_stats: str) -> None:
         self.crawler.stats.inc_value(skip_stats + reason)
-        where = entry.url or f"without a link (title {entry.title!r})"
-        self.logger.info("Skipped listed entry %s (%s)", where, reason)
+        self.logger.info("Skipped listed entry %s (%s)", entry.url, reason)
+
+    def skip_bad_items(self, listing: Listing, url: str, skip_stats: str) -> None:
+        """One WARNING and a count under `skip_stats`<reason> for each item of the listing
+        at `url` that cannot be used (without a link, a link that is no URL, ...)."""
+        for bad in listing.skipped:
+            self.crawler.stats.inc_value(skip_stats + bad.reason)
+            self.logger.warning("Skipped an item of %s %s (%s)", url, bad.detail, bad.reason)
 
     def parse_article(
         self, response: Response, label: str = "", listed_at: datetime | None = None
@@ -165,13 +172,39 @@ class ArticlePageSpider(scrapy.Spider):
             if self.max_page_size and len(response.body) > self.max_page_size:
                 raise NotAnArticle("too-large", f"larger than {self.max_page_size} bytes")
             self.check_not_redirected_away(response)
-            article = parse_article(response, label, listed_at)
+            article = parse_article(response, listed_at=listed_at)
         except NotAnArticle as exc:
             requested = (response.meta.get("redirect_urls") or [response.url])[0]
             self.not_an_article(requested, exc.reason, exc.detail)
             return
-        article.label = label or self.channel_config.label_for(article.url)
+        article.label = self.label_for(article.url, label)
         yield article
+
+    def label_for(self, url: str, listing_label: str) -> str:
+        """A post's label: the one the user gave (`-a label=`), else that of the article's
+        own URL (its canonical URL's section), whatever listing reached it; the listing's
+        label only when no configured section matches."""
+        return self.label_override or self.channel_config.label_for(url, listing_label)
+
+    def parse_failed(self, response: Response, error: Exception) -> Iterable[Request]:
+        """After an unexpected exception while parsing `response` (see
+        newscrawl.middlewares): one WARNING naming the URL and `parse-error`. An article page
+        is dropped (`newscrawl/dropped/parse-error`); a listing page is counted
+        (`newscrawl/listing_errors/parse-error`) and ends as `listing_parse_failed` says."""
+        cause = error_cause(error)
+        request = response.request
+        if request is None or request.callback == self.parse_article:
+            requested = (response.meta.get("redirect_urls") or [response.url])[0]
+            self.not_an_article(requested, "parse-error", cause)
+            return ()
+        self.crawler.stats.inc_value("newscrawl/listing_errors")
+        self.crawler.stats.inc_value("newscrawl/listing_errors/parse-error")
+        self.logger.warning("Cannot parse the listing %s: %s (parse-error)", response.url, cause)
+        return self.listing_parse_failed(response, cause)
+
+    def listing_parse_failed(self, response: Response, cause: str) -> Iterable[Request]:
+        """What follows a listing page that could not be parsed (after its WARNING)."""
+        return ()
 
     def check_not_redirected_away(self, response: Response) -> None:
         """A removed article is often redirected to a home or error page."""

@@ -45,12 +45,14 @@ class ChannelConfig:
             default_channels=tuple(data.get("default_channels", list(channels)[:1])),
         )
 
-    def label_for(self, url: str) -> str:
-        """The label of the longest configured section that `url` falls under."""
+    def label_for(self, url: str, fallback: str = "") -> str:
+        """The label of the longest configured section that the article URL `url` falls
+        under; else `fallback` (the label of the channel that listed it), else the default.
+        """
         parts = urlsplit(url)
         where = (parts.hostname or "") + parts.path
         matches = [prefix for prefix in self.sections if where.startswith(prefix)]
-        return self.sections[max(matches, key=len)] if matches else self.default_label
+        return self.sections[max(matches, key=len)] if matches else fallback or self.default_label
 
     def pick(self, names: str | None) -> list[Channel]:
         """Channels named in a comma-separated list (the default ones when empty).

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from newscrawl.channels import Channel
+from newscrawl.dates import unix_time
 from newscrawl.sina import url_document_id
+from newscrawl.urls import http_url, page_base_url
 
 # `try{cb({...});}catch(e){};` or a bare `cb({...});`
 _JSONP = re.compile(
@@ -24,26 +29,67 @@ _JSONP = re.compile(
 )
 _COMOS = re.compile(r"comos:([0-9a-z]+)")
 LIST_PAGE_LINKS = ("ul.list_009 li a::attr(href)", 'a[href*="/doc-i"]::attr(href)')
+T = TypeVar("T")
 
 
 class ListingError(Exception):
     """A listing response that lists nothing; the message is the cause, for the log."""
 
 
+class BadItem(Exception):
+    """One item of a listing that cannot be used; `reason` is a slug for the stats,
+    `detail` says which item, for the log."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
 @dataclass(frozen=True)
 class Listed:
     """One article as a listing gives it. `doc_id` is '' when the listing does not tell."""
 
-    url: str
+    url: str  # http(s), absolute
     doc_id: str = ""
     listed_at: datetime | None = None  # UTC
     title: str = ""
 
 
 @dataclass(frozen=True)
-class RollPage:
+class Listing:
+    """What one listing response lists: its usable entries, in order, and the items
+    skipped as unusable (one bad item costs only itself)."""
+
     entries: list[Listed]
-    total: int  # what the API says it holds for the list; 0 when it does not say
+    skipped: list[BadItem] = field(default_factory=list)
+    total: int = 0  # what the roll API says it holds for the list; 0 when it does not say
+
+
+def listing(items: Iterable[T], entry: Callable[[T], Listed], total: int = 0) -> Listing:
+    """The Listing of `items`, each made an entry by `entry` (which raises BadItem)."""
+    entries, skipped = [], []
+    for item in items:
+        try:
+            entries.append(entry(item))
+        except BadItem as bad:
+            skipped.append(bad)
+    return Listing(entries, skipped, total)
+
+
+def listed(
+    link: str, title: str = "", listed_at: datetime | None = None, doc_id: str = "",
+    base: str = "",
+) -> Listed:
+    """A listing's item with a link: `link` made absolute against `base` (as a browser
+    reads it), its document id from the link, else `doc_id`. Raises BadItem when there is
+    no link, or none that can be requested."""
+    if not link.strip():
+        raise BadItem("no-link", f"without a link (title {snippet(title)})")
+    url = http_url(link, base)
+    if not url:
+        raise BadItem("bad-link", f"with a link that is no http(s) URL: {snippet(link)}")
+    return Listed(url, url_document_id(url) or doc_id, listed_at, title)
 
 
 def api_url(base: str, channel: Channel, page: int, size: int) -> str:
@@ -51,7 +97,7 @@ def api_url(base: str, channel: Channel, page: int, size: int) -> str:
     return f"{base}{'&' if '?' in base else '?'}{query}"
 
 
-def parse_roll(body: bytes) -> RollPage:
+def parse_roll(body: bytes) -> Listing:
     """The articles on one roll-API page. Raises ListingError with the cause when the
     response is not a successful listing (HTML, bad JSON, non-zero `status.code`)."""
     text = decode(body).strip()
@@ -61,21 +107,22 @@ def parse_roll(body: bytes) -> RollPage:
         raise ListingError(f"HTML where JSON was expected: {snippet(text)}")
     try:
         data = json.loads(unwrap_jsonp(text))
-    except ValueError:
+    except (ValueError, RecursionError):  # (nested deeper than Python's stack)
         raise ListingError(f"not JSON: {snippet(text)}") from None
     result = data.get("result") if isinstance(data, dict) else None
     if not isinstance(result, dict):
         raise ListingError(f"no 'result' object in the JSON: {snippet(text)}")
     status = result.get("status") or {}
     code = status.get("code", 0) if isinstance(status, dict) else status
-    if str(code) != "0":
-        message = status.get("msg", "") if isinstance(status, dict) else ""
-        raise ListingError(f"API status {code}" + (f" {message!r}" if message else ""))
+    if code not in (0, "0"):
+        message = status.get("msg") if isinstance(status, dict) else ""
+        raise ListingError(
+            f"API status {describe(code)}" + (f" {describe(message)}" if message else "")
+        )
     items = result.get("data") or []
     if not isinstance(items, list):
         raise ListingError(f"'result.data' is not a list: {snippet(text)}")
-    entries = [roll_entry(item) for item in items if isinstance(item, dict)]
-    return RollPage(entries, _int(result.get("total")))
+    return listing(items, roll_entry, count(result.get("total")))
 
 
 def unwrap_jsonp(text: str) -> str:
@@ -85,27 +132,28 @@ def unwrap_jsonp(text: str) -> str:
     return match.group("json") if match else text
 
 
-def roll_entry(item: dict[str, Any]) -> Listed:
-    url = str(item.get("url") or item.get("wapurl") or "").strip()
-    comos = _COMOS.fullmatch(str(item.get("docid") or "").strip())
-    doc_id = url_document_id(url) or ("i" + comos.group(1) if comos else "")
+def roll_entry(item: Any) -> Listed:
+    """One item of `result.data`; raises BadItem when it is not an article's object."""
+    if not isinstance(item, dict):
+        raise BadItem("malformed", f"that is not an object: {describe(item)}")
+    link = _text(item.get("url")) or _text(item.get("wapurl"))
+    comos = _COMOS.fullmatch(_text(item.get("docid")).strip())
     listed_at = unix_time(item.get("ctime")) or unix_time(item.get("intime"))
-    return Listed(url, doc_id, listed_at, str(item.get("title") or ""))
+    doc_id = "i" + comos.group(1) if comos else ""
+    return listed(link, _text(item.get("title")), listed_at, doc_id)
 
 
-def unix_time(value: Any) -> datetime | None:
-    """Unix seconds (the API sends them as strings) as a UTC datetime, or None."""
-    seconds = _int(value)
-    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
-
-
-def list_page_links(response: Response) -> list[Listed]:
-    """The article links of a channel or roll list page (`/china/`, `roll/index.d.html`)."""
+def list_page_links(response: Response) -> Listing:
+    """The article links of a channel or roll list page (`/china/`, `roll/index.d.html`);
+    links to other pages are not listed."""
     if not isinstance(response, TextResponse):
         raise ListingError("not an HTML page")
-    hrefs = (href for css in LIST_PAGE_LINKS for href in response.css(css).getall())
-    urls = dict.fromkeys(response.urljoin(href.strip()) for href in hrefs)
-    return [Listed(url, url_document_id(url)) for url in urls if url_document_id(url)]
+    base = page_base_url(response.text[:4096], response.url, response.encoding)
+    # (a Selector of its own: Scrapy's `response.css` fails on a `<base href>` that is no URL)
+    page = Selector(text=response.text, type="html", base_url=base)
+    hrefs = (href for css in LIST_PAGE_LINKS for href in page.css(css).getall())
+    links = dict.fromkeys(http_url(href, base) or href for href in hrefs)  # (a bad one as it is)
+    return listing((link for link in links if url_document_id(link)), partial(listed, base=base))
 
 
 def decode(body: bytes) -> str:
@@ -120,8 +168,26 @@ def snippet(text: str, size: int = 80) -> str:
     return repr(" ".join(text.split())[:size])
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+def describe(value: Any) -> str:
+    """A JSON value for a log line: a string or number as it reads (shortened), an array
+    or object by its kind only."""
+    if isinstance(value, str):
+        return snippet(value)
+    if isinstance(value, list | dict):
+        return "an array" if isinstance(value, list) else "an object"
+    return json.dumps(value)
+
+
+def count(value: Any) -> int:
+    """A count the API states (as a number or a string): a whole number >= 0, else 0."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
         return 0
+    try:
+        return max(0, int(value))
+    except ValueError:  # (not digits, or more digits than Python converts)
+        return 0
+
+
+def _text(value: Any) -> str:
+    """A string field of an item ('' when the field is anything else)."""
+    return value if isinstance(value, str) else ""

@@ -24,6 +24,8 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidatePipeline": 300,
     "newscrawl.pipelines.WritePostPipeline": 400,
 }
+# An unexpected exception while parsing one page costs that page only (a `parse-error`).
+SPIDER_MIDDLEWARES = {"newscrawl.middlewares.ParseErrorMiddleware": 950}
 FEED_EXPORTERS = {"frontmatter": "newscrawl.exporters.FrontMatterItemExporter"}
 EXTENSIONS = {
     "newscrawl.store.StateStore": 100,

@@ -1,32 +1,30 @@
-"""Sina article pages: from a response to an `Article`, for every template since 2005.
+"""Sina article pages: from a response to an `Article`, for every template since 2004.
 
 Knows Sina's markup (T1 `blkContainer` 2005–2013, T2 2014–2017, T3 2017–now, T4 mobile,
-财经头条 and 看点), its encodings, ids and dates; the body is cleaned (newscrawl.clean)
-where it was parsed, and the article comes out ready for a post.
+财经头条 and 看点; the 2004–2005 table layout in newscrawl.legacy), its ids and dates; the
+page is read in its true encoding (newscrawl.reading), the body is cleaned
+(newscrawl.clean) where it was parsed, and the article comes out ready for a post.
 """
 
 from __future__ import annotations
 
-import codecs
+import html
 import re
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from dateutil import parser as dateparser
-from dateutil.tz import tzoffset
 from lxml import etree
-from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.response import get_base_url
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
-from w3lib.html import get_base_url as w3lib_base_url
 
+from newscrawl import legacy
 from newscrawl.clean import clean_element
 from newscrawl.css import PageIndex
+from newscrawl.dates import parse_time, plausible
+from newscrawl.exporters import yaml_printable
 from newscrawl.items import Article
-
-BEIJING = tzoffset("CST", 8 * 3600)  # Sina states Beijing time; China has no daylight saving
+from newscrawl.reading import UNDECODABLE, NotAnArticle, Reading, read_page
+from newscrawl.urls import http_url
 
 TITLE_CSS = (
     "h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1", "#artibodyTitle",
@@ -42,36 +40,35 @@ SOURCE_CSS = (
     "[data-sudaclick=media_name]",
 )
 EDITOR_CSS = ("p.article-editor", "p.show_author", ".article-editor", ".show_author")
+_EDITOR_CLASSES = frozenset({"article-editor", "show_author"})
+_UNSEEN_TAGS = frozenset({"script", "style", "link", "meta", "noscript"})
 # Tags gathered in one walk of the page (newscrawl.css.PageIndex): those the look-ups above
 # and the metas need, but for the page's many `div` and `span` elements.
 _FEW_TAGS = ("meta", "h1", "h2", "p", "section", "time")
 
+# Sina's domains, and the hosts of mobile pages whose desktop twin has the same path.
+SINA_DOMAINS = ("sina.com.cn", "sina.cn", "sina.com")
+DESKTOP_HOSTS = {
+    "k.sina.cn": "k.sina.com.cn",
+    "t.cj.sina.cn": "t.cj.sina.com.cn",
+    "cj.sina.cn": "t.cj.sina.com.cn",
+}
 # Document ids in URL paths, newest patterns first; the group is the id.
 URL_ID_PATTERNS = (
     re.compile(r"/(?:doc|detail|zl)-(i[0-9a-z]{14})(?:\.d)?\.s?html"),
     re.compile(r"//(?:t\.)?cj\.sina\.(?:com\.)?cn/articles/view/\d+/([0-9a-z]+)"),
     re.compile(r"//k\.sina\.(?:com\.)?cn/article_\d+_([0-9a-z]+)\.html"),
 )
-_CHINESE_DATE = re.compile(
-    r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?"
-)
 _CMS_STAMP = re.compile(rb"published at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
-_LATE_META_CHARSET = re.compile(rb"<meta\b[^>]*charset[^>]*>", re.I)
 _EDITOR_PREFIX = re.compile(r"^\s*责任编辑\s*[:：]\s*")
 _TAGS_OR_SPACE = re.compile(r"<[^>]*>|\s")
+_CMS_STAMP_IDS = re.compile(rb"<!--\[(\d+),(\d+),(\d+)\] published at ")
+_CMS_TRIPLE = re.compile(r"(\d+),(\d+),(\d+)")
+_MOBILE_AGENT_URL = re.compile(r"url=(\S+)")
 _CANONICAL_LINK = etree.XPath("//link[@rel='canonical']/@href")
+_LINKS_HOLDING = etree.XPath("//a[contains(@href, $number)]/@href")
 _MOODCOUNTER_URL = etree.XPath("//*[@name='moodcounter']/@url")
 _STRING = etree.XPath("string()")
-_ENCODING_ERRORS = {etree.ErrorTypes.ERR_INVALID_CHAR, etree.ErrorTypes.ERR_INVALID_ENCODING}
-
-
-class NotAnArticle(Exception):
-    """The page cannot become a post. `reason` is a short slug used in stats keys."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 def parse_article(
@@ -81,30 +78,41 @@ def parse_article(
 
     Raises NotAnArticle with a reason when the page is not an article page.
     """
-    page, root = read_page(response)
-    index = PageIndex(root, page.body if _ascii_compatible(page.encoding) else None, _FEW_TAGS)
+    reading = read_page(response)
+    page, root = reading.page, reading.root
+    index = PageIndex(root, page.body, _FEW_TAGS)  # (read_page reads ASCII-compatible only)
     metas = page_metas(index.elements("meta"))
-    title = first_text(index, TITLE_CSS) or meta(metas, "og:title")
+    title = first_text(index, TITLE_CSS, clean_title) or clean_title(meta(metas, "og:title"))
+    headline = None if title else legacy.headline(index)  # a 2004-2005 page?
+    if headline is not None:
+        title = clean_title(text_of(headline))
     if not title:
         raise NotAnArticle("no-title", "no headline (h1) on the page")
-    body = first(index, BODY_CSS)
+    body = legacy.body(index) if headline is not None else None
+    if body is None:
+        body = first(index, BODY_CSS)
     if body is None:
         raise NotAnArticle("no-body", "no article body container on the page")
     if not text_of(body).strip() and next(body.iter("img"), None) is None:
         raise NotAnArticle("empty-body", "the article body is empty")
-    url = canonical_url(root, page.url, metas)
-    doc_id = document_id(url, page.url, metas)
+    bring_editor_line(body)
+    stated = stated_url(root, metas)
+    base = stated or strip_query(page.url)  # what the body's relative links resolve against
+    url = stated or recovered_url(root, metas, page.body) or base
+    doc_id = document_id(url, page.url, metas, page.body)
     if not doc_id:
         raise NotAnArticle("no-doc-id", "no Sina document id in the URL or the page")
-    published = publication_time(index, page.body, listed_at, metas)
+    published = dateline_time(headline) if headline is not None else None
+    published = published or publication_time(index, page.body, listed_at, metas)
     if published is None:
         raise NotAnArticle("no-date", "no publication time on the page")
     source = first_text(index, SOURCE_CSS) or meta(metas, "article:author")
-    editor = _EDITOR_PREFIX.sub("", first_text(index, EDITOR_CSS))
-    cleaned = clean_element(body, url)  # last: it changes the page's tree
-    if not _TAGS_OR_SPACE.sub("", cleaned) and "<img" not in cleaned:
-        raise NotAnArticle("empty-body", "nothing is left of the body once cleaned")
-    return Article(
+    editor_line = first_text(index, EDITOR_CSS)
+    editor = _EDITOR_PREFIX.sub("", editor_line)
+    cleaned = clean_element(body, base)  # last: it changes the page's tree
+    if not holds_article(cleaned, editor_line):
+        raise NotAnArticle("empty-body", "nothing but the editor line is left once cleaned")
+    article = Article(
         doc_id=doc_id,
         url=url,
         title=title,
@@ -115,6 +123,32 @@ def parse_article(
         editor=editor,
         og_image=meta(metas, "og:image"),
     )
+    return _without_undecodable(article, reading) if reading.undecodable else article
+
+
+def _without_undecodable(article: Article, reading: Reading) -> Article:
+    """The article of a page some bytes of which no encoding decodes: refused when they
+    fall in its title or body (the post would silently lack what they stood for, as a
+    page cut in the middle of its text does), else as it is, their marks removed from
+    the rest (a source name, an image URL)."""
+    if UNDECODABLE in article.title or UNDECODABLE in article.body:
+        raise NotAnArticle(
+            "undecodable",
+            f"{reading.undecodable} byte sequence(s) that no encoding decodes (read as"
+            f" {reading.page.encoding}), some in the article's title or body",
+        )
+    for name in ("url", "source", "editor", "og_image"):
+        setattr(article, name, getattr(article, name).replace(UNDECODABLE, ""))
+    return article
+
+
+def holds_article(cleaned: str, editor_line: str = "") -> bool:
+    """Whether a cleaned body holds an image or text besides its editor line (a video page
+    whose player and statement are gone leaves only that line, or nothing)."""
+    if "<img" in cleaned:
+        return True
+    text = html.unescape(_TAGS_OR_SPACE.sub("", cleaned))
+    return bool(text.replace("".join(editor_line.split()), "", 1))
 
 
 def _ascii_compatible(encoding: str) -> bool:
@@ -126,79 +160,20 @@ def _ascii_compatible(encoding: str) -> bool:
 
 
 def as_text(response: Response) -> HtmlResponse:
-    """`response` as HTML in its true encoding.
-
-    The HTTP header's charset wins, then the page's own `<meta>` (anywhere in the first
-    64 KiB, not only the first 4 KiB Scrapy looks at), never a `<script charset=...>`;
-    a declared encoding that fails to decode yields to one that does. GB2312 and GBK are
-    decoded as gb18030 (w3lib's aliases).
-    """
-    return read_page(response)[0]
+    """`response` as HTML in its true encoding (see newscrawl.reading.read_page)."""
+    return read_page(response).page
 
 
-def read_page(response: Response) -> tuple[HtmlResponse, etree._Element]:
-    """`as_text(response)` and the root of its tree, as `page.selector` has it.
-
-    Two savings count at hundreds of pages a second: lxml's plain HTML parser (lxml.html's
-    calls back into Python for every element handed out), and, for UTF-8, the body's own
-    bytes parsed as they are, libxml2 telling whether they are valid, instead of a Python
-    decode to check them, then parsel's decode and encode back (a few megabytes of
-    allocation per page)."""
-    body = response.body
-    if not body or body.isspace():
-        raise NotAnArticle("empty", "the response body is empty")
-    if b"\x00" in body[:4096]:
-        raise NotAnArticle("binary", "the response is not text")
-    header = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
-    declared = [enc for enc in (header, _meta_encoding(body)) if enc]
-    for encoding in [*declared, "utf-8"]:
-        page = response.replace(cls=HtmlResponse, encoding=encoding)
-        if codecs.lookup(encoding).name == "utf-8":
-            root = _utf8_tree(page)
-            if root is not None:
-                return page, root
-        if _decodes(body, encoding):
-            return page, _text_tree(page)
-    page = response.replace(cls=HtmlResponse, encoding=(declared or ["gb18030"])[0])
-    return page, _text_tree(page)
+def collapse(text: str | None) -> str:
+    """Whitespace runs (any Unicode whitespace, line breaks included) as one space, trimmed."""
+    return " ".join((text or "").split())
 
 
-def _text_tree(page: HtmlResponse) -> etree._Element:
-    return create_root_node(page.text, etree.HTMLParser, base_url=get_base_url(page))
-
-
-def _utf8_tree(page: HtmlResponse) -> etree._Element | None:
-    """The tree of a page read as UTF-8, parsed from its own bytes, as parsel parses them;
-    None when the bytes are not valid UTF-8 for libxml2 (or cannot be parsed as they are)."""
-    body = _utf8_body(page)
-    if body is None:
-        return None
-    # as scrapy.utils.response.get_base_url: the first 4096 characters of page.text
-    head = body[:16384].decode("utf-8", "ignore")[:4096]
-    base_url = w3lib_base_url(head, page.url, page.encoding)
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    try:
-        root = etree.fromstring(body, parser=parser, base_url=base_url)
-    except etree.XMLSyntaxError:
-        return None
-    if root is None or any(error.type in _ENCODING_ERRORS for error in parser.error_log):
-        return None
-    return root
-
-
-def _utf8_body(page: HtmlResponse) -> bytes | None:
-    """The bytes parsel would parse for a page whose body is valid UTF-8: `page.text`
-    stripped and encoded back. Without a BOM, NUL bytes or non-ASCII white space at either
-    end, those are the body's own bytes, ASCII white space stripped; else None."""
-    body = page.body
-    if read_bom(body)[0] or b"\x00" in body:
-        return None
-    stripped = body.strip()
-    head = stripped[:4].decode("utf-8", "ignore")[:1]
-    tail = stripped[-4:].decode("utf-8", "ignore")[-1:]
-    if not stripped or head.isspace() or tail.isspace():
-        return None
-    return stripped
+def clean_title(text: str | None) -> str:
+    """A title as a post holds it: without what YAML cannot hold (control characters and
+    the like; a line break is a space), then whitespace collapsed and trimmed: removing a
+    character can leave two spaces side by side, or one at an end."""
+    return collapse(yaml_printable(text or ""))
 
 
 def first(index: PageIndex, css: tuple[str, ...]) -> etree._Element | None:
@@ -206,11 +181,14 @@ def first(index: PageIndex, css: tuple[str, ...]) -> etree._Element | None:
     return next((element for query in css for element in index.find(query)), None)
 
 
-def first_text(index: PageIndex, css: tuple[str, ...]) -> str:
-    """Collapsed text of the first non-empty match of the selectors, in order."""
+def first_text(
+    index: PageIndex, css: tuple[str, ...], clean: Callable[[str], str] = collapse
+) -> str:
+    """Text of the first match of the selectors, in order, that is not empty once
+    `clean`ed (whitespace collapsed, by default)."""
     for query in css:
         for element in index.find(query):
-            text = collapse(text_of(element))
+            text = clean(text_of(element))
             if text:
                 return text
     return ""
@@ -219,11 +197,6 @@ def first_text(index: PageIndex, css: tuple[str, ...]) -> str:
 def text_of(element: etree._Element) -> str:
     """The element's text content (XPath `string()`: comments left out)."""
     return _STRING(element)
-
-
-def collapse(text: str | None) -> str:
-    """Whitespace runs (any Unicode whitespace, line breaks included) as one space, trimmed."""
-    return " ".join((text or "").split())
 
 
 def meta(metas: dict[str, str], name: str) -> str:
@@ -245,23 +218,65 @@ def page_metas(elements: Iterable[etree._Element]) -> dict[str, str]:
     return metas
 
 
-def canonical_url(root: etree._Element, fetched_url: str, metas: dict[str, str]) -> str:
-    """The article's own URL: og:url, then link rel=canonical, then where it was fetched;
-    without query string or fragment (tracking parameters)."""
+def stated_url(root: etree._Element, metas: dict[str, str]) -> str:
+    """The URL the page states as its own: og:url, then link rel=canonical, then the
+    moodcounter's; without query string or fragment (tracking parameters). '' if none."""
 
     def candidates():  # each looked up only when the ones before it do not do
         yield meta(metas, "og:url")
         yield next(iter(_CANONICAL_LINK(root)), "")
         yield next(iter(_MOODCOUNTER_URL(root)), "")
-        yield fetched_url
 
     for candidate in candidates():
         candidate = candidate.strip()
         if candidate.lower().startswith("http%3a"):
             candidate = unquote(candidate)
-        if candidate.startswith(("http://", "https://")):
-            return strip_query(candidate)
-    return strip_query(fetched_url)
+        url = http_url(candidate)
+        if url:
+            return strip_query(url)
+    return ""
+
+
+def recovered_url(root: etree._Element, metas: dict[str, str], raw: bytes = b"") -> str:
+    """The article URL of a page that names it neither in og:url nor in a canonical link,
+    as its live copy has it (https), so that a saved page and the live one are one article:
+    the desktop twin of its `mobile-agent` URL for 看点 and 财经头条 pages (the same path on
+    another host), else, on old pages, a link of its own whose file name ends in its CMS
+    document number (`/2010-05-20/230720314487.shtml` for `1,1,20314487`). '' if none."""
+    agent = _MOBILE_AGENT_URL.search(meta(metas, "mobile-agent"))
+    mobile = http_url(agent.group(1)) if agent else ""
+    if mobile:
+        parts = urlsplit(mobile)
+        desktop = DESKTOP_HOSTS.get((parts.hostname or "").lower())
+        url = f"https://{desktop}{parts.path}" if desktop else ""
+        if url_document_id(url):
+            return url
+    ids = cms_ids(metas, raw)
+    if ids is None:
+        return ""
+    own_file = re.compile(rf"/(?:\d{{8}}|\d{{4}}-\d\d-\d\d)/\d{{4}}{ids[2]}\.s?html$")
+    for href in _LINKS_HOLDING(root, number=ids[2]):
+        parts = urlsplit(http_url(href))
+        if parts.scheme in ("http", "https") and _on_sina(parts.hostname or ""):
+            if own_file.search(parts.path):
+                return f"https://{parts.netloc}{parts.path}"
+    return ""
+
+
+def cms_ids(metas: dict[str, str], raw: bytes = b"") -> tuple[str, str, str] | None:
+    """The old CMS's `(p_id, t_id, d_id)`: from the `publishid` meta (`1,1,20314487`),
+    else from the stamp comment at the top of the page (`<!--[1,1,20314487] published
+    at …-->`, on pages older than the meta)."""
+    publishid = _CMS_TRIPLE.fullmatch(meta(metas, "publishid"))
+    if publishid:
+        return publishid.group(1, 2, 3)
+    stamp = _CMS_STAMP_IDS.search(raw[:4096])
+    return tuple(part.decode() for part in stamp.group(1, 2, 3)) if stamp else None
+
+
+def _on_sina(host: str) -> bool:
+    host = host.lower()
+    return any(host == domain or host.endswith("." + domain) for domain in SINA_DOMAINS)
 
 
 def strip_query(url: str) -> str:
@@ -278,18 +293,54 @@ def url_document_id(url: str) -> str:
     return ""
 
 
-def document_id(url: str, fetched_url: str, metas: dict[str, str]) -> str:
+def document_id(url: str, fetched_url: str, metas: dict[str, str], raw: bytes = b"") -> str:
     """The Sina document id: from the article URL, else the `publishid` meta
-    (`<id>` → `i<id>`; the old `p_id,t_id,d_id` triple → `p-t-d`)."""
+    (`<id>` → `i<id>`), else the old CMS's `p_id,t_id,d_id` triple (`p-t-d`, from the
+    meta or the page's stamp comment)."""
     found = url_document_id(url) or url_document_id(fetched_url)
     if found:
         return found
     publishid = meta(metas, "publishid")
     if re.fullmatch(r"[0-9a-z]{14}", publishid):
         return "i" + publishid
-    if re.fullmatch(r"\d+,\d+,\d+", publishid):
-        return publishid.replace(",", "-")
-    return ""
+    ids = cms_ids(metas, raw)
+    return "-".join(ids) if ids else ""
+
+
+def dateline_time(headline: etree._Element) -> datetime | None:
+    """The time in a 2004-2005 page's dateline, the row after its headline: the time it
+    was first published (its CMS stamp is the last re-publication)."""
+    for text in legacy.dateline_texts(headline):
+        shown = parse_time(text, visible=True)
+        if shown:
+            return shown
+    return None
+
+
+def bring_editor_line(body: etree._Element) -> None:
+    """Append to the body the `责任编辑` line that a template (finance 2014-2017) puts right
+    after the body container, as the others have it inside: when the element next to the
+    container (or, when it is its parent's last, next to its parent) is the editor line,
+    and the body holds none."""
+    container = body
+    while container is not None:
+        following = next(
+            (s for s in container.itersiblings(etree.Element) if s.tag not in _UNSEEN_TAGS), None
+        )
+        if following is not None:
+            if _is_editor_line(following) and "责任编辑" not in text_of(body):
+                following.tail = "\n"
+                body.append(following)
+            return
+        container = container.getparent() if container is body else None
+
+
+def _is_editor_line(element: etree._Element) -> bool:
+    return (
+        element.tag == "p"
+        and not _EDITOR_CLASSES.isdisjoint((element.get("class") or "").split())
+        and _EDITOR_PREFIX.match(text_of(element)) is not None
+    )
 
 
 def publication_time(
@@ -312,61 +363,10 @@ def publication_time(
     published = parse_time(meta(metas, "article:published_time"))
     if published:
         return published
-    if listed_at:
-        return listed_at.astimezone(UTC)
+    listed = plausible(listed_at)
+    if listed:
+        return listed
     stamp = _CMS_STAMP.search(body[:4096])
     return parse_time(stamp.group(1).decode()) if stamp else None
 
-
-def parse_time(text: str, visible: bool = False) -> datetime | None:
-    """A Beijing-time (or zoned) time string as a UTC datetime, or None.
-
-    `visible` texts ("2018年12月28日 19:55", "2005.08.26 05:39", "作者：…") must hold a
-    date and a time; metas are ISO-like and read with python-dateutil.
-    """
-    text = text.replace("\xa0", " ").strip()
-    if not text:
-        return None
-    if visible:
-        match = _CHINESE_DATE.search(text)
-        if not match:
-            return None
-        y, mo, d, h, mi, s = (int(g or 0) for g in match.groups())
-        try:
-            moment = datetime(y, mo, d, h, mi, s, tzinfo=BEIJING)
-        except ValueError:
-            return None
-    else:
-        try:  # ISO 8601, as Sina's metas mostly are, without dateutil's tokenizer
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            try:
-                moment = dateparser.parse(text)
-            except (ValueError, OverflowError):
-                return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=BEIJING)
-    moment = moment.astimezone(UTC)
-    if not datetime(1995, 1, 1, tzinfo=UTC) <= moment <= datetime.now(UTC) + timedelta(days=2):
-        return None
-    return moment
-
-
-def _meta_encoding(body: bytes) -> str | None:
-    declared = html_body_declared_encoding(body)
-    if declared:
-        return declared
-    for tag in _LATE_META_CHARSET.finditer(body[:65536]):
-        declared = html_body_declared_encoding(tag.group())
-        if declared:
-            return declared
-    return None
-
-
-def _decodes(body: bytes, encoding: str) -> bool:
-    try:
-        body.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
 

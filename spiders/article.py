@@ -2,7 +2,8 @@
 
     -a url=URL[,URL...]   article URLs, file:// URLs or paths of saved pages
     -a urls=FILE          one URL or path per line; blank lines and # comments ignored
-    -a label=LABEL        the channel label, instead of the one configured for the URL
+    -a label=LABEL        the channel label of every post, instead of the one configured
+                          for its URL
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ class ArticleSpider(ArticlePageSpider):
         super().__init__(**kwargs)
         self.url_argument = url
         self.urls_argument = urls
-        self.label = label
+        self.label_override = label
 
     async def start(self) -> AsyncIterator[Request]:
         if not self.ready_to_start():
             return
         for target in self.targets:
-            yield self.article_request(target, label=self.label, dont_filter=True)
+            yield self.article_request(target, dont_filter=True)
 
     def read_arguments(self) -> None:
         self.targets = self.read_targets()

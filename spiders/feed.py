@@ -1,7 +1,8 @@
 """`scrapy crawl feed`: archive the Sina articles an RSS 2.0 or Atom feed links to.
 
     -a url=URL        the feed (http(s), file:// or a path)
-    -a label=LABEL    the channel label, instead of the one configured for each article URL
+    -a label=LABEL    the channel label of every post, instead of the one configured for
+                      its URL
     -a refresh=1      fetch known articles again; only files whose content changed are
                       rewritten
 
@@ -12,9 +13,7 @@ arguments, a state held by another crawl, or a feed that cannot be read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,8 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from newscrawl.articles import ArticlePageSpider, BadArgument, failure_cause, parse_flag
-from newscrawl.roll import Listed, ListingError
-from newscrawl.sina import BEIJING, parse_time, url_document_id
+from newscrawl.dates import feed_time
+from newscrawl.roll import Listed, Listing, ListingError, listed, listing
 
 SKIPPED = "newscrawl/feed_skipped/"
 
@@ -36,7 +35,7 @@ class FeedSpider(ArticlePageSpider):
     def __init__(self, url: str = "", label: str = "", refresh: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.url_argument = url.strip()
-        self.label = label
+        self.label_override = label
         self.refresh_argument = refresh
 
     async def start(self) -> AsyncIterator[Request]:
@@ -64,21 +63,29 @@ class FeedSpider(ArticlePageSpider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         try:
-            entries = feed_entries(response.body)
+            feed = feed_entries(response.body)
         except ListingError as exc:
             self.fail("no-listing", f"Cannot read the feed {response.url}: {exc}")
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
-        self.logger.info("Feed %s: %d entries", response.url, len(entries))
-        requests, _ = self.listed_requests(entries, self.label, SKIPPED)
+        self.logger.info(
+            "Feed %s: %d entries", response.url, len(feed.entries) + len(feed.skipped)
+        )
+        self.skip_bad_items(feed, response.url, SKIPPED)
+        requests, _ = self.listed_requests(feed.entries, "", SKIPPED)
         yield from requests
+
+    def listing_parse_failed(self, response: Response, cause: str) -> Iterable[Request]:
+        """The feed is the run's one listing: one that cannot be parsed fails the run."""
+        self.fail("no-listing", f"Cannot read the feed {response.url}: {cause} (parse-error)")
+        return ()
 
     def feed_failed(self, failure: Failure) -> None:
         url = failure.request.url  # type: ignore[attr-defined]
         self.fail("no-listing", f"Cannot read the feed {url}: {failure_cause(failure)}")
 
 
-def feed_entries(body: bytes) -> list[Listed]:
+def feed_entries(body: bytes) -> Listing:
     """The entries of an RSS 2.0 (or RSS 1.0/RDF) or Atom feed, in feed order. The XML
     declaration's encoding is honoured (Sina's old feeds were GB2312)."""
     try:
@@ -89,9 +96,9 @@ def feed_entries(body: bytes) -> list[Listed]:
     root = sel.xpath("/*")
     name = root[0].xpath("name()").get() if root else ""
     if name in ("rss", "RDF"):
-        return [rss_entry(item) for item in sel.xpath("//item")]
+        return listing(sel.xpath("//item"), rss_entry)
     if name == "feed":
-        return [atom_entry(entry) for entry in sel.xpath("//entry")]
+        return listing(sel.xpath("//entry"), atom_entry)
     raise ListingError(f"not an RSS or Atom feed (root element {name or 'missing'!r})")
 
 
@@ -100,7 +107,7 @@ def rss_entry(item: Selector) -> Listed:
     if not link:  # a permalink guid is the item's link too
         link = item.xpath("normalize-space(guid[not(@isPermaLink='false')])").get() or ""
     when = item.xpath("normalize-space(pubDate)").get() or item.xpath("normalize-space(date)").get()
-    return listed(link, when, item.xpath("normalize-space(title)").get())
+    return listed(link, item.xpath("normalize-space(title)").get() or "", feed_time(when or ""))
 
 
 def atom_entry(entry: Selector) -> Listed:
@@ -112,20 +119,4 @@ def atom_entry(entry: Selector) -> Listed:
     when = entry.xpath("normalize-space(published)").get() or entry.xpath(
         "normalize-space(updated)"
     ).get()
-    return listed(link, when, entry.xpath("normalize-space(title)").get())
-
-
-def listed(link: str, when: str | None, title: str | None) -> Listed:
-    link = link.strip()
-    return Listed(link, url_document_id(link), feed_time(when or ""), title or "")
-
-
-def feed_time(text: str) -> datetime | None:
-    """RFC 822 (RSS) or ISO 8601 (Atom) as UTC; a time without zone is Beijing time."""
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return parse_time(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BEIJING)
-    return moment.astimezone(UTC)
+    return listed(link, entry.xpath("normalize-space(title)").get() or "", feed_time(when or ""))

@@ -27,8 +27,8 @@ from twisted.python.failure import Failure
 
 from newscrawl.articles import ArticlePageSpider, BadArgument, failure_cause, parse_flag
 from newscrawl.channels import Channel
-from newscrawl.roll import Listed, ListingError, api_url, list_page_links, parse_roll
-from newscrawl.sina import BEIJING
+from newscrawl.dates import BEIJING
+from newscrawl.roll import Listed, Listing, ListingError, api_url, list_page_links, parse_roll
 
 LISTING_PRIORITY = -10  # articles before the next listing page: the queue stays short
 SKIPPED = "newscrawl/listing_skipped/"
@@ -99,14 +99,15 @@ class FinanceSpider(ArticlePageSpider):
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
         self.listed.add(channel.name)
+        self.skip_bad_items(roll, response.url, SKIPPED)
         entries = roll.entries
-        if page == 1 and not entries:
+        if page == 1 and not entries and not roll.skipped:
             self.logger.warning("Channel %s: the API lists nothing: %s", channel.name, response.url)
         in_range = [e for e in entries if self.in_range(e)]
         self.note_walk(channel, in_range)
         requests, known = self.listed_requests(in_range, channel.label, SKIPPED)
         yield from requests
-        stop = self.stop_reason(channel, page, roll.total, entries, in_range, known)
+        stop = self.stop_reason(channel, page, roll, in_range, known)
         if stop:
             self.logger.info("Channel %s: listed %d page(s); %s", channel.name, page, stop)
             self.channel_done(channel)
@@ -156,13 +157,13 @@ class FinanceSpider(ArticlePageSpider):
         self,
         channel: Channel,
         page: int,
-        total: int,
-        entries: list[Listed],
+        roll: Listing,
         in_range: list[Listed],
         known: set[str],
     ) -> str:
         """Why the walk of a channel ends after `page`, or '' to read the next page."""
-        if not entries:
+        entries, total = roll.entries, roll.total
+        if not entries and not roll.skipped:
             return "the API has no more"
         if total and page * self.page_size >= total:
             return f"the API holds {total} in all"
@@ -192,6 +193,20 @@ class FinanceSpider(ArticlePageSpider):
         self, channel: Channel, page: int, url: str, cause: str
     ) -> Iterator[Request]:
         self.listing_error(channel, url, cause)
+        yield from self.after_listing_failure(channel, page)
+
+    def listing_parse_failed(self, response: Response, cause: str) -> Iterator[Request]:
+        """A listing page that raised while parsed (logged as parse-error) ends its
+        channel's walk as a failed listing does."""
+        channel = response.request.cb_kwargs["channel"]
+        if response.request.callback == self.parse_roll_page:
+            yield from self.after_listing_failure(channel, response.request.cb_kwargs["page"])
+        else:
+            self.channel_done(channel)
+
+    def after_listing_failure(self, channel: Channel, page: int) -> Iterator[Request]:
+        """A channel whose API listing failed on its first page falls back to its list
+        page, if it has one; else its walk ends."""
         if page == 1 and channel.list_url:
             self.logger.info("Channel %s: falling back to %s", channel.name, channel.list_url)
             yield Request(
@@ -210,18 +225,19 @@ class FinanceSpider(ArticlePageSpider):
 
     def parse_list_page(self, response: Response, channel: Channel) -> Iterator[Request]:
         try:
-            entries = list_page_links(response)
+            links = list_page_links(response)
         except ListingError as exc:
             self.list_page_error(channel, response.url, str(exc))
             return
-        if not entries:
+        if not links.entries and not links.skipped:
             self.list_page_error(channel, response.url, "no article links on the page")
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
         self.listed.add(channel.name)
-        requests, _ = self.listed_requests(entries, channel.label, SKIPPED)
+        self.skip_bad_items(links, response.url, SKIPPED)
+        requests, _ = self.listed_requests(links.entries, channel.label, SKIPPED)
         self.logger.info("Channel %s: listed %d article link(s) on %s",
-                         channel.name, len(entries), response.url)
+                         channel.name, len(links.entries), response.url)
         yield from requests
         self.channel_done(channel)
 

@@ -68,8 +68,7 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 def hostile_body(image: str, attack: str) -> str:
     """Paragraphs, one remote image, and markup that would run script if it survived.
-    Every payload sets window.__pwned and requests `attack` + its own path. (The `<embed>`
-    comes last: the cleaner drops what follows one.)"""
+    Every payload sets window.__pwned and requests `attack` + its own path."""
 
     def run(tag: str) -> str:
         return f"window.__pwned='{tag}';fetch('{attack}/{tag}')"
@@ -87,14 +86,14 @@ def hostile_body(image: str, attack: str) -> str:
 <p onclick="{run('onclick')}" onmouseover="{run('onmouseover')}">点击这一段</p>
 <iframe src="javascript:parent.{run('iframe')}"></iframe>
 <object data="javascript:{run('object')}"></object>
+<embed src="javascript:{run('embed')}">
 <form action="javascript:{run('form')}"><button>提交</button></form>
 <details open ontoggle="{run('ontoggle')}"><summary>详情</summary></details>
 <div style="background-image:url(javascript:{run('style')})">样式</div>
 <a href="data:text/html,&lt;script&gt;{run('data-link')}&lt;/script&gt;">数据链接</a>
 <math><mi xlink:href="javascript:{run('mathml')}">数学</mi></math>
 <noscript><p title="&lt;/noscript&gt;&lt;img src=x onerror={run('noscript')}&gt;">n</p></noscript>
-{p3}
-<embed src="javascript:{run('embed')}">"""
+{p3}"""
 
 
 # Installed by the test (Playwright's evaluate is not subject to the page's CSP).
