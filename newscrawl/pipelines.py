@@ -4,6 +4,7 @@ and a stats count."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -190,7 +191,11 @@ def check_writable(folder: Path, create: bool = True) -> None:
     full disk). The test file is named as a post's temporary file, so that a crawl killed
     right then leaves nothing the next one does not remove."""
     if create:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a file where the folder should be: say that
+            not_a_folder = os.strerror(errno.ENOTDIR)
+            raise NotADirectoryError(errno.ENOTDIR, not_a_folder, str(folder)) from None
     fd, probe = tempfile.mkstemp(dir=folder, prefix=temp_prefix("write-check.md"), suffix=".tmp")
     try:
         os.write(fd, b"\n")

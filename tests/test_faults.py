@@ -215,7 +215,6 @@ def test_a_folder_that_is_a_regular_file_fails_before_any_request(
     [
         ("JOBDIR", "{blocker}/job", "Cannot write the job folder {blocker}/job: Not a directory"),
         ("LOG_FILE", "{blocker}/crawl.log", "Cannot write the log file {blocker}/crawl.log: Not a"),
-        ("LOG_FILE", "{tmp}/no-such-folder/crawl.log", "No such file or directory (ENOENT)"),
         ("FEEDS", '{{"{blocker}/sync/changes.jsonl": {{"format": "jsonlines"}}}}',
          "Cannot write the feed {blocker}/sync/changes.jsonl: Not a directory (ENOTDIR)"),
     ],

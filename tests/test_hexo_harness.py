@@ -1,4 +1,4 @@
-"""Tests of the Hexo build check in tests/hexo/ (the harness itself), and of the two Hexo
+"""Tests of the Hexo build check (tests/hexosite.py on newscrawl.hexo), and of the two Hexo
 behaviours the post format is designed around: braces in a body reach Nunjucks, and post
 dates depend on the site's `timezone` setting but not on the machine's zone.
 
