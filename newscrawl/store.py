@@ -26,7 +26,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from newscrawl.faults import DISK_FULL, IO_ERROR, UNWRITABLE, advice, write_failure
+from newscrawl.faults import DISK_FULL, IO_ERROR, UNWRITABLE, advice, make_folder, write_failure
 from newscrawl.state_schema import (
     LOCKED,
     UNUSABLE,
@@ -81,7 +81,7 @@ class SQLiteStore:
         lock_path = path.with_name(path.name + ".lock")
         where = f"the folder of the state {path}"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)
             where = f"the state's lock file {lock_path}"
             self._lock = open(lock_path, "a+b")  # noqa: SIM115 (closed by close())
         except OSError as exc:
