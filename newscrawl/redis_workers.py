@@ -18,7 +18,7 @@ these on only when REDIS_URL is set, so that a crawl without Redis never imports
   Redis call of the worker is skipped.
 * `RunScheduler`: scrapy-redis's scheduler, that keeps a worker in its run while others
   are busy and hands a dead run's queue on to the next one (see its docstring).
-* `RunDupeFilter`: scrapy-redis's dupefilter, keyed by that run.
+* `RunDupeFilter`: scrapy-redis's dupefilter, keyed by that run and by document id.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from newscrawl.redis_client import (
     start_failure,
     url_failure,
 )
+from newscrawl.sina import url_document_id
 from newscrawl.stats import refuse_start, stop_for_fault
 
 logger = logging.getLogger(__name__)
@@ -391,4 +392,15 @@ class RunScheduler(Scheduler):
 
 
 class RunDupeFilter(RFPDupeFilter):
-    """scrapy-redis's dupefilter, with the seen requests of the current run only."""
+    """scrapy-redis's dupefilter, with the seen requests of the current run only. An
+    article is one document id, whatever its URLs (Sina lists one article under /roll/ in
+    one channel and under its section in another): a request for an article URL is seen
+    once its id is, so two workers that list it under two URLs fetch it once. A redirect
+    keeps its own URL's fingerprint: it is the next hop of a request already let through.
+    """
+
+    def request_fingerprint(self, request: Request) -> str:
+        doc_id = url_document_id(request.url)
+        if doc_id and not request.meta.get("redirect_urls"):
+            return f"doc:{doc_id}"
+        return super().request_fingerprint(request)

@@ -131,6 +131,11 @@ def clean_log(stderr: str) -> None:
         assert noise not in stderr, stderr[-3000:]
 
 
+def agents(site: LocalSina) -> set[str]:
+    """The User-Agents of the requests so far: one per worker that sent one."""
+    return {headers.get("User-Agent", "") for _, headers in list(site.server.received)}
+
+
 def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
     """The ERROR lines of a crawl's log."""
     return [line for line in result.stderr.splitlines() if "] ERROR: " in line]
@@ -373,6 +378,44 @@ def test_a_walk_note_only_moves_back(
     store.clear_mark(name)
     assert store.mark(name) is None
     store.close()
+
+
+def test_three_workers_fetch_each_article_once_whatever_its_urls(
+    site: LocalSina, tmp_path: Path, redis_url: str
+) -> None:
+    """Each article is listed under two URLs in two channels (/china/… and /roll/…, as
+    Sina's roll channel does), and each worker lists both: one article is one request,
+    and no post is written twice (`changed`)."""
+    out = tmp_path / "out"
+    channels = write_channels(
+        tmp_path, [channel("china", 1686), channel("roll", 2519, label="新浪财经－滚动")]
+    )
+    stories = [site.story("tw", n) for n in range(1, 301)]
+    site.listing(1686, [site.item(s) for s in stories])
+    site.listing(2519, [site.item(s, site.server.url(s.roll_path)) for s in stories])
+    # Article pages wait until the three workers have asked for something.
+    site.gate = threading.Event()
+    names = [f"worker-{n}" for n in range(3)]
+    with ExitStack() as running:
+        workers = [
+            running.enter_context(start_crawl(
+                site, out, channels, "channels=china,roll", REDIS_URL=redis_url,
+                USER_AGENT=name, DOWNLOAD_TIMEOUT=HANG, **FAST,
+            ))
+            for name in names
+        ]
+        wait_for(lambda: set(names) <= agents(site), *workers, what="the three workers' requests")
+        site.gate.set()
+        results = [w.finish() for w in workers]
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+        clean_log(result.stderr)
+    requested = site.requests_for()
+    assert set(requested) == {s.doc_id for s in stories}
+    assert [i for i, n in requested.items() if n > 1] == []
+    assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
+    assert sum(stat(r, "newscrawl/written") for r in results) == len(stories)
+    assert sum(stat(r, "newscrawl/changed") for r in results) == 0
 
 
 # --------------------------------------------------------------------------- Redis faults
