@@ -30,6 +30,7 @@ def run_keys(spider: str) -> dict[str, str]:
         "dupefilter": base + "dupefilter:",
         "busy": base + "busy:",
         "preparing": base + "preparing:",
+        "marks": base + "marks:",  # the marks as they were when the run started
         "requests": base + "requests",
     }
 

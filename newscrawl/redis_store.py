@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from newscrawl.distributed import run_keys
 from newscrawl.redis_client import LOST, REDIS_ERRORS, connect, lost_message, url_failure
 from newscrawl.state_schema import StateError
 
@@ -52,6 +53,18 @@ return 1
 """
 
 
+# A mark as it was when the spider's current run (KEYS[1] holds its number) started: the
+# copy its first worker made (newscrawl.redis_workers); the marks themselves (KEYS[2])
+# when no run was ever started.
+_MARK_AT_RUN_START = """
+local run = redis.call('GET', KEYS[1])
+if run then
+    return redis.call('HGET', ARGV[1] .. run, ARGV[2])
+end
+return redis.call('HGET', KEYS[2], ARGV[2])
+"""
+
+
 class RedisStore:
     """known / record / close, like SQLiteStore. Not exclusive: several crawls share it
     (`exclusive` tells the write pipeline not to remove other workers' temporary files).
@@ -59,13 +72,19 @@ class RedisStore:
 
     exclusive = False
 
-    def __init__(self, client: redis.Redis, key: str = DEFAULT_KEY, url: str = "") -> None:
+    def __init__(
+        self, client: redis.Redis, key: str = DEFAULT_KEY, url: str = "", spider: str = ""
+    ) -> None:
         self.client = client
         self.key = key
         self.url = url  # for the ERROR
+        keys = run_keys(spider)
+        self.run_key = keys["run"] if spider else ""
+        self.marks_at_run_start = keys["marks"]
         self.lost = ""  # the message of the Redis fault, once there was one
         self._record = client.register_script(_RECORD)
         self._lower_mark = client.register_script(_LOWER_MARK)
+        self._mark_at_run_start = client.register_script(_MARK_AT_RUN_START)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisStore:
@@ -80,6 +99,7 @@ class RedisStore:
             connect(settings, decode_responses=True),
             settings.get("REDIS_STATE_KEY") or DEFAULT_KEY,
             url,
+            crawler.spidercls.name,
         )
 
     @contextmanager
@@ -113,8 +133,15 @@ class RedisStore:
             self._record(keys=[self.key], args=[doc_id, json.dumps(entry)])
 
     def mark(self, name: str) -> str | None:
+        """The mark as it was when the spider's current run started: what earlier runs
+        left, not what the run's live workers noted since (a worker that joins a run
+        reads what the run's first worker read)."""
         with self._redis():
-            return self.client.hget(MARKS_KEY, name)
+            if not self.run_key:
+                return self.client.hget(MARKS_KEY, name)
+            return self._mark_at_run_start(
+                keys=[self.run_key, MARKS_KEY], args=[self.marks_at_run_start, name]
+            )
 
     def lower_mark(self, name: str, value: str) -> None:
         """Like SQLiteStore.lower_mark; atomic, as several workers lower the same mark."""

@@ -49,6 +49,7 @@ from newscrawl.redis_client import (
     start_failure,
     url_failure,
 )
+from newscrawl.redis_store import MARKS_KEY
 from newscrawl.sina import url_document_id
 from newscrawl.stats import refuse_start, stop_for_fault
 
@@ -57,8 +58,11 @@ logger = logging.getLogger(__name__)
 # Join the current run if a worker of it is alive, else start a new one. Atomic, so two
 # workers starting at once always land in the same run. Scores are expiry times (Redis's
 # clock, so the workers' clocks do not matter). A new run drops the previous run's seen
-# requests and busy set, and is "preparing" (ARGV[5]) until its first worker has marked
-# what the queue still holds as seen (RunScheduler.open): workers that join wait for that.
+# requests, busy set and copy of the marks, and copies the marks (KEYS[3]) as they are
+# now: the notes that dead runs left, which every worker of the run reads
+# (RedisStore.mark), whatever the run's live workers note since. It is "preparing"
+# (ARGV[5]) until its first worker has marked what the queue still holds as seen
+# (RunScheduler.open): workers that join wait for that.
 _JOIN = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
@@ -68,8 +72,12 @@ local new = 0
 if run == 0 or redis.call('ZCARD', KEYS[1]) == 0 then
     run = redis.call('INCR', KEYS[2])
     new = 1
-    redis.call('DEL', ARGV[3] .. (run - 1), ARGV[4] .. (run - 1))
+    redis.call('DEL', ARGV[3] .. (run - 1), ARGV[4] .. (run - 1), ARGV[6] .. (run - 1))
     redis.call('SET', ARGV[5] .. run, ARGV[1], 'PX', math.ceil(tonumber(ARGV[2]) * 1000))
+    local marks = redis.call('HGETALL', KEYS[3])
+    if #marks > 0 then
+        redis.call('HSET', ARGV[6] .. run, unpack(marks))
+    end
 end
 redis.call('ZADD', KEYS[1], t + tonumber(ARGV[2]), ARGV[1])
 redis.call('SADD', ARGV[4] .. run, ARGV[1])
@@ -142,9 +150,9 @@ class RedisWorkers:
     def join(self) -> None:
         assert self.client is not None
         run, new = self.client.eval(
-            _JOIN, 2, self.keys["workers"], self.keys["run"],
+            _JOIN, 3, self.keys["workers"], self.keys["run"], MARKS_KEY,
             self.worker, self.timeout, self.keys["dupefilter"], self.keys["busy"],
-            self.keys["preparing"],
+            self.keys["preparing"], self.keys["marks"],
         )
         self.joined = True
         self.run = int(run)

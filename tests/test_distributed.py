@@ -175,15 +175,18 @@ def test_two_workers_share_the_work_and_fetch_each_article_once(
     assert len(requested) == N and max(requested.values()) == 1
     counts = [stat(r, "newscrawl/written") for r in results]
     assert sum(counts) == N and min(counts) > 0, counts
-    # Both joined the same run.
+    # Both joined the same run; the one that joined a live run does not take the run's
+    # own walk note for one a dead run left.
     assert "started run 1" in "".join(r.stderr for r in results)
     assert "joined run 1" in "".join(r.stderr for r in results)
+    assert "a previous run stopped" not in "".join(r.stderr for r in results)
     for story in stories[:: N // 20]:
         check_post(written[story.doc_id], story)
     assert not list(out.glob(".*.tmp"))
     store = redis.Redis.from_url(redis_url)
     assert store.hlen("newscrawl:known") == N
     assert store.zcard("newscrawl:finance:workers") == 0  # both left the run
+    assert store.hgetall("newscrawl:marks") == {}  # the run finished: no walk note left
 
     # A third run: everything is known to Redis, nothing is fetched.
     site.delay = 0
@@ -377,6 +380,40 @@ def test_a_walk_note_only_moves_back(
     assert store.mark(name) == "2024-04-30T23:59:59+00:00"
     store.clear_mark(name)
     assert store.mark(name) is None
+    store.close()
+
+
+def test_a_worker_that_joins_a_live_run_reads_no_note_of_a_previous_run(
+    site: LocalSina, tmp_path: Path, redis_url: str
+) -> None:
+    """On an empty Redis, the first worker notes how far its walk has gone; a worker that
+    joins its run afterwards must not read that note as one a dead run left."""
+    out = tmp_path / "out"
+    channels, stories = thousand(site, tmp_path)
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    note = "unfinished-walk:finance:china"
+    site.gate = threading.Event()
+    held = {"DOWNLOAD_TIMEOUT": HANG, **FAST}
+    with ExitStack() as running:
+        first = running.enter_context(
+            start_crawl(site, out, channels, REDIS_URL=redis_url, USER_AGENT="first", **held)
+        )
+        wait_for(lambda: store.hget("newscrawl:marks", note), first,
+                 what="the first worker's walk note")
+        second = running.enter_context(
+            start_crawl(site, out, channels, REDIS_URL=redis_url, USER_AGENT="second", **held)
+        )
+        wait_for(lambda: "second" in agents(site), first, second,
+                 what="the second worker's first request")
+        site.gate.set()
+        results = [first.finish(), second.finish()]
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "a previous run stopped" not in result.stderr
+    assert "joined run 1" in results[1].stderr
+    assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
+    assert max(site.requests_for().values()) == 1
+    assert store.hget("newscrawl:marks", note) is None
     store.close()
 
 
