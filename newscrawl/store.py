@@ -282,11 +282,7 @@ class StateStore:
         if settings.get("REDIS_URL"):  # a distributed crawl: see newscrawl.distributed
             from newscrawl.redis_store import RedisStore
 
-            return RedisStore.from_url(
-                settings["REDIS_URL"],
-                settings.get("REDIS_STATE_KEY", ""),
-                settings.getfloat("REDIS_CONNECT_TIMEOUT", 10.0),
-            )
+            return RedisStore.from_crawler(self.crawler)
         return SQLiteStore(self.path, self.lock_timeout)
 
     def spider_opened(self) -> None:
