@@ -5,6 +5,8 @@ one ERROR (the cause with its errno name, and what to do about it)."""
 from __future__ import annotations
 
 import errno
+import os
+from pathlib import Path
 
 DISK_FULL = "disk-full"
 QUOTA_EXCEEDED = "quota-exceeded"
@@ -19,7 +21,6 @@ _REASONS = {
     errno.EPERM: UNWRITABLE,
     errno.ENOTDIR: UNWRITABLE,  # a folder below a regular file
     errno.ENOENT: UNWRITABLE,  # a folder that must exist (LOG_FILE's) does not
-    errno.EEXIST: UNWRITABLE,  # a regular file where a folder should be
 }
 
 _ADVICE = {
@@ -62,3 +63,13 @@ def write_failure(exc: OSError, what: str, setting: str, *, during_run: bool) ->
     if during_run:
         message += f" ({CONSISTENT})"
     return reason, message
+
+
+def make_folder(folder: Path) -> None:
+    """`folder` and its parents created when missing; a regular file where the folder
+    should be raises NotADirectoryError (ENOTDIR), as for a folder below a regular file,
+    rather than mkdir's FileExistsError, whose words (`File exists`) would say otherwise."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from None

@@ -4,7 +4,6 @@ and a stats count."""
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import logging
 import os
@@ -28,7 +27,7 @@ from newscrawl.exporters import (
     render_post,
     yaml_printable,
 )
-from newscrawl.faults import write_failure
+from newscrawl.faults import make_folder, write_failure
 from newscrawl.stats import count_drop, record_drop, refuse_start, stop_for_fault
 from newscrawl.store import StateFailed, crawl_store
 
@@ -185,17 +184,12 @@ class WritePostPipeline:
         return DropItem(f"run-stopped: not written, {self.stopped} ({post['url']})", "DEBUG")
 
 
-def check_writable(folder: Path, create: bool = True) -> None:
-    """Creates `folder` if needed (with `create`) and writes a byte in it: raises OSError
+def check_writable(folder: Path) -> None:
+    """Creates `folder` if needed and writes a byte in it: raises OSError
     if it cannot (a read-only file system, a path below a regular file, no permission, a
     full disk). The test file is named as a post's temporary file, so that a crawl killed
     right then leaves nothing the next one does not remove."""
-    if create:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:  # a file where the folder should be: say that
-            not_a_folder = os.strerror(errno.ENOTDIR)
-            raise NotADirectoryError(errno.ENOTDIR, not_a_folder, str(folder)) from None
+    make_folder(folder)
     fd, probe = tempfile.mkstemp(dir=folder, prefix=temp_prefix("write-check.md"), suffix=".tmp")
     try:
         os.write(fd, b"\n")

@@ -30,20 +30,19 @@ def unwritable_place(settings: BaseSettings) -> str:
     """The ERROR message for the first place Scrapy writes to that cannot be written: the
     folder of LOG_FILE, JOBDIR, the folder of a local FEEDS file (each created if missing);
     '' when all can be written."""
-    places: list[tuple[Path, bool, str, str]] = []  # folder, create it, what, setting
+    places: list[tuple[Path, str, str]] = []  # folder, what, setting
     if settings.get("LOG_FILE"):
         log_file = Path(settings["LOG_FILE"])
-        places.append((log_file.parent, True, f"the log file {log_file}", "LOG_FILE"))
+        places.append((log_file.parent, f"the log file {log_file}", "LOG_FILE"))
     if settings.get("JOBDIR"):
-        places.append((Path(settings["JOBDIR"]), True, f"the job folder {settings['JOBDIR']}",
-                       "JOBDIR"))
+        places.append((Path(settings["JOBDIR"]), f"the job folder {settings['JOBDIR']}", "JOBDIR"))
     for uri in settings.getdict("FEEDS"):
         path = local_path(str(uri))
         if path is not None and "%(" not in str(path.parent):
-            places.append((path.parent, True, f"the feed {path}", "FEEDS"))
-    for folder, create, what, setting in places:
+            places.append((path.parent, f"the feed {path}", "FEEDS"))
+    for folder, what, setting in places:
         try:
-            check_writable(folder, create=create)
+            check_writable(folder)
         except OSError as exc:
             return write_failure(exc, what, setting, during_run=False)[1]
     return ""

@@ -4,16 +4,28 @@
 The known documents are one Redis HASH (setting REDIS_STATE_KEY, default
 `newscrawl:known`): doc id → JSON {url, path, content_hash, first_seen, last_seen}. Every
 worker of every crawl against the same Redis database sees what any of them wrote. As with
-SQLiteStore, an id is recorded only after its file is safely on disk (WritePostPipeline).
+SQLiteStore, an id is recorded only after its file is safely on disk (WritePostPipeline):
+when Redis is lost, a post may be on disk and not known (the next run fetches it again and
+finds it unchanged), never known and not on disk. A Redis fault is a StateError
+(`redis-lost`), which the crawl's GuardedStore turns into the run's one ERROR and its stop.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import redis
+
+from newscrawl.distributed import run_keys
+from newscrawl.redis_client import LOST, REDIS_ERRORS, connect, lost_message, url_failure
+from newscrawl.state_schema import StateError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 DEFAULT_KEY = "newscrawl:known"
 MARKS_KEY = "newscrawl:marks"  # small named values kept across runs (a HASH)
@@ -41,31 +53,73 @@ return 1
 """
 
 
+# A mark as it was when the spider's current run (KEYS[1] holds its number) started: the
+# copy its first worker made (newscrawl.redis_workers); the marks themselves (KEYS[2])
+# when no run was ever started.
+_MARK_AT_RUN_START = """
+local run = redis.call('GET', KEYS[1])
+if run then
+    return redis.call('HGET', ARGV[1] .. run, ARGV[2])
+end
+return redis.call('HGET', KEYS[2], ARGV[2])
+"""
+
+
 class RedisStore:
     """known / record / close, like SQLiteStore. Not exclusive: several crawls share it
-    (`exclusive` tells the write pipeline not to remove other workers' temporary files)."""
+    (`exclusive` tells the write pipeline not to remove other workers' temporary files).
+    Raises StateError (`redis-lost`) when Redis fails, in this call and every later one."""
 
     exclusive = False
 
-    def __init__(self, client: redis.Redis, key: str = DEFAULT_KEY) -> None:
+    def __init__(
+        self, client: redis.Redis, key: str = DEFAULT_KEY, url: str = "", spider: str = ""
+    ) -> None:
         self.client = client
         self.key = key
+        self.url = url  # for the ERROR
+        keys = run_keys(spider)
+        self.run_key = keys["run"] if spider else ""
+        self.marks_at_run_start = keys["marks"]
+        self.lost = ""  # the message of the Redis fault, once there was one
         self._record = client.register_script(_RECORD)
         self._lower_mark = client.register_script(_LOWER_MARK)
+        self._mark_at_run_start = client.register_script(_MARK_AT_RUN_START)
 
     @classmethod
-    def from_url(cls, url: str, key: str = DEFAULT_KEY, timeout: float = 10.0) -> RedisStore:
-        client = redis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=timeout, socket_timeout=30,
+    def from_crawler(cls, crawler: Crawler) -> RedisStore:
+        """The store of a distributed crawl. Raises StateError when REDIS_URL is not a
+        Redis URL: the run is refused as it opens (RedisWorkers says why, first)."""
+        settings = crawler.settings
+        url = settings["REDIS_URL"]
+        failure = url_failure(url)
+        if failure:
+            raise StateError(*failure)
+        return cls(
+            connect(settings, decode_responses=True),
+            settings.get("REDIS_STATE_KEY") or DEFAULT_KEY,
+            url,
+            crawler.spidercls.name,
         )
-        return cls(client, key or DEFAULT_KEY)
+
+    @contextmanager
+    def _redis(self) -> Iterator[None]:
+        """Redis's errors become StateError `redis-lost`; once Redis failed, at once."""
+        if self.lost:
+            raise StateError(LOST, self.lost)
+        try:
+            yield
+        except REDIS_ERRORS as exc:
+            self.lost = lost_message(self.url, exc)
+            raise StateError(LOST, self.lost) from None
 
     def known(self, doc_ids: Iterable[str]) -> set[str]:
         ids = list(dict.fromkeys(doc_ids))
         found: set[str] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            values = self.client.hmget(self.key, chunk)
+            with self._redis():
+                values = self.client.hmget(self.key, chunk)
             found.update(
                 doc_id for doc_id, value in zip(chunk, values, strict=True) if value is not None
             )
@@ -75,21 +129,28 @@ class RedisStore:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         entry = {"url": url, "path": path, "content_hash": content_hash,
                  "first_seen": now, "last_seen": now}
-        self._record(keys=[self.key], args=[doc_id, json.dumps(entry)])
-
-    def entry(self, doc_id: str) -> dict | None:
-        value = self.client.hget(self.key, doc_id)
-        return json.loads(value) if value else None
+        with self._redis():
+            self._record(keys=[self.key], args=[doc_id, json.dumps(entry)])
 
     def mark(self, name: str) -> str | None:
-        return self.client.hget(MARKS_KEY, name)
+        """The mark as it was when the spider's current run started: what earlier runs
+        left, not what the run's live workers noted since (a worker that joins a run
+        reads what the run's first worker read)."""
+        with self._redis():
+            if not self.run_key:
+                return self.client.hget(MARKS_KEY, name)
+            return self._mark_at_run_start(
+                keys=[self.run_key, MARKS_KEY], args=[self.marks_at_run_start, name]
+            )
 
     def lower_mark(self, name: str, value: str) -> None:
         """Like SQLiteStore.lower_mark; atomic, as several workers lower the same mark."""
-        self._lower_mark(keys=[MARKS_KEY], args=[name, value])
+        with self._redis():
+            self._lower_mark(keys=[MARKS_KEY], args=[name, value])
 
     def clear_mark(self, name: str) -> None:
-        self.client.hdel(MARKS_KEY, name)
+        with self._redis():
+            self.client.hdel(MARKS_KEY, name)
 
     def close(self) -> None:
         self.client.close()

@@ -41,7 +41,7 @@ EXTENSIONS = {
 ADDONS = {"newscrawl.distributed.RedisAddon": 100}
 REDIS_URL = ""
 REDIS_STATE_KEY = "newscrawl:known"  # the HASH of known documents
-REDIS_CONNECT_TIMEOUT = 10  # seconds
+REDIS_CONNECT_TIMEOUT = 10  # seconds Redis has to accept a connection, or to answer
 REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat before a worker counts as gone
 
 # --- politeness and resilience ---------------------------------------------------------

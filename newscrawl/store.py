@@ -26,7 +26,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from newscrawl.faults import DISK_FULL, IO_ERROR, UNWRITABLE, advice, write_failure
+from newscrawl.faults import DISK_FULL, IO_ERROR, UNWRITABLE, advice, make_folder, write_failure
 from newscrawl.state_schema import (
     LOCKED,
     UNUSABLE,
@@ -81,7 +81,7 @@ class SQLiteStore:
         lock_path = path.with_name(path.name + ".lock")
         where = f"the folder of the state {path}"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)
             where = f"the state's lock file {lock_path}"
             self._lock = open(lock_path, "a+b")  # noqa: SIM115 (closed by close())
         except OSError as exc:
@@ -282,11 +282,7 @@ class StateStore:
         if settings.get("REDIS_URL"):  # a distributed crawl: see newscrawl.distributed
             from newscrawl.redis_store import RedisStore
 
-            return RedisStore.from_url(
-                settings["REDIS_URL"],
-                settings.get("REDIS_STATE_KEY", ""),
-                settings.getfloat("REDIS_CONNECT_TIMEOUT", 10.0),
-            )
+            return RedisStore.from_crawler(self.crawler)
         return SQLiteStore(self.path, self.lock_timeout)
 
     def spider_opened(self) -> None:

@@ -41,7 +41,7 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl.faults import write_failure
+from newscrawl.faults import make_folder, write_failure
 from newscrawl.stats import failed_reason, refuse_start, stop_for_fault
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class WarcWriter:
         stem = f"{spider.name}-{started:%Y%m%dT%H%M%SZ}"
         where = f"the WARC folder {self.directory}"
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            make_folder(self.directory)
             self.path, self.file = open_new(self.directory, stem, ".warc.gz")
             where = f"the WARC file {self.path}"
             self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")

@@ -199,7 +199,7 @@ def test_a_folder_that_is_a_regular_file_fails_before_any_request(
     blocker = tmp_path / "blocker"
     blocker.write_text("a regular file\n")
     target = blocker / "folder" if shape == "below a file" else blocker
-    cause = "Not a directory (ENOTDIR)" if shape == "below a file" else "(EEXIST)"
+    cause = "Not a directory (ENOTDIR)"
     if setting == "STATE_PATH":
         target = target / "state.sqlite3"  # its folder is `blocker`, or below it
     extra = {"DOWNLOAD_IMAGES": 1} if setting == "FILES_STORE" else {}
