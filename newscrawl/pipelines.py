@@ -28,7 +28,7 @@ from newscrawl.exporters import (
     yaml_printable,
 )
 from newscrawl.faults import make_folder, write_failure
-from newscrawl.stats import count_drop, refuse_start, stop_for_fault
+from newscrawl.stats import count_drop, record_drop, refuse_start, stop_for_fault
 from newscrawl.store import StateFailed, crawl_store
 
 logger = logging.getLogger(__name__)
@@ -156,9 +156,12 @@ class WritePostPipeline:
         if change == "unchanged":
             self.crawler.stats.inc_value("newscrawl/unchanged")
             logger.debug("Unchanged %s (%s)", path, post["url"])
+        elif change == "new":
+            self.crawler.stats.inc_value("newscrawl/written")
+            logger.info("Wrote new %s (%s)", path, post["url"])
         else:
-            self.crawler.stats.inc_value(f"newscrawl/{'written' if change == 'new' else change}")
-            logger.info("Wrote %s (%s)", path, post["url"])
+            self.crawler.stats.inc_value("newscrawl/changed")
+            logger.info("Rewrote changed %s (%s)", path, post["url"])
         # For feeds: the sync feed exports only new and changed posts (newscrawl.feeds).
         post["path"], post["content_hash"], post["change"] = str(path), content_hash(data), change
         store = crawl_store(self.crawler)
@@ -268,5 +271,5 @@ def content_hash(data: bytes) -> str:
 
 def drop(crawler: Crawler, reason: str, post: ItemAdapter, detail: str) -> DropItem:
     """A DropItem naming the URL and the reason, counted in the stats by reason."""
-    count_drop(crawler.stats, reason)
+    record_drop(crawler, post.get("url") or "", reason)
     return DropItem(f"{reason}: {detail} ({post.get('url')})")

@@ -29,6 +29,7 @@ SPIDER_MIDDLEWARES = {"newscrawl.middlewares.ParseErrorMiddleware": 950}
 FEED_EXPORTERS = {"frontmatter": "newscrawl.exporters.FrontMatterItemExporter"}
 EXTENSIONS = {
     "newscrawl.store.StateStore": 100,
+    "newscrawl.alarm.LayoutAlarm": 150,  # before RunSummary: both act when the run is idle
     "newscrawl.stats.RunSummary": 200,
     "newscrawl.warc.WarcWriter": 300,  # only with WARC_DIR
 }
@@ -64,10 +65,21 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 2
+# Saved pages (file://) have their own download slot without delay, whatever AutoThrottle
+# or DOWNLOAD_DELAY do to the others (newscrawl.articles.LOCAL_FILES_SLOT).
+DOWNLOAD_SLOTS = {"local-files": {"delay": 0}}
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # no article page is anywhere near this
 DOWNLOAD_WARNSIZE = 0
 HTTPCACHE_ENABLED = False  # -s HTTPCACHE_ENABLED=1 while developing
+
+# --- the layout alarm (newscrawl.alarm) --------------------------------------------------
+# A run fails with `layout-changed` when at least DROP_ALARM_RATIO of at least
+# DROP_ALARM_MIN article pages were dropped for lacking a title, body or date, or when a
+# channel's listing gave entries none of which could be used.
+DROP_ALARM_ENABLED = True
+DROP_ALARM_RATIO = 0.2
+DROP_ALARM_MIN = 10
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

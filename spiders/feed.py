@@ -72,8 +72,7 @@ class FeedSpider(ArticlePageSpider):
             "Feed %s: %d entries", response.url, len(feed.entries) + len(feed.skipped)
         )
         self.skip_bad_items(feed, response.url, SKIPPED)
-        requests, _ = self.listed_requests(feed.entries, "", SKIPPED)
-        yield from requests
+        yield from self.listed_requests(feed.entries, "", SKIPPED).requests
 
     def listing_parse_failed(self, response: Response, cause: str) -> Iterable[Request]:
         """The feed is the run's one listing: one that cannot be parsed fails the run."""

@@ -18,14 +18,22 @@ could be listed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from newscrawl.articles import ArticlePageSpider, BadArgument, failure_cause, parse_flag
+from newscrawl.alarm import listing_unusable
+from newscrawl.articles import (
+    ArticlePageSpider,
+    BadArgument,
+    failure_cause,
+    parse_flag,
+)
 from newscrawl.channels import Channel
 from newscrawl.dates import BEIJING
 from newscrawl.roll import Listed, Listing, ListingError, api_url, list_page_links, parse_roll
@@ -33,6 +41,15 @@ from newscrawl.store import StateFailed
 
 LISTING_PRIORITY = -10  # articles before the next listing page: the queue stays short
 SKIPPED = "newscrawl/listing_skipped/"
+
+
+@dataclass
+class Tally:
+    """A channel's listing so far: its first page, its entries, those not usable."""
+
+    url: str
+    entries: int = 0
+    unusable: Counter[str] = field(default_factory=Counter)
 
 
 class FinanceSpider(ArticlePageSpider):
@@ -55,6 +72,7 @@ class FinanceSpider(ArticlePageSpider):
         self.listed: set[str] = set()  # channels listed at least in part
         self.resume: dict[str, datetime] = {}  # channel → where a dead run's walk reached
         self.reached: dict[str, datetime] = {}  # channel → how far back this run has listed
+        self.tallies: dict[str, Tally] = {}  # channel → its listing so far
 
     async def start(self) -> AsyncIterator[Request]:
         if not self.ready_to_start():
@@ -100,15 +118,16 @@ class FinanceSpider(ArticlePageSpider):
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
         self.listed.add(channel.name)
-        self.skip_bad_items(roll, response.url, SKIPPED)
+        bad = self.skip_bad_items(roll, response.url, SKIPPED)
         entries = roll.entries
         if page == 1 and not entries and not roll.skipped:
             self.logger.warning("Channel %s: the API lists nothing: %s", channel.name, response.url)
         in_range = [e for e in entries if self.in_range(e)]
         self.note_walk(channel, in_range)
-        requests, known = self.listed_requests(in_range, channel.label, SKIPPED)
-        yield from requests
-        stop = self.stop_reason(channel, page, roll, in_range, known)
+        batch = self.listed_requests(in_range, channel.label, SKIPPED)
+        self.tally(channel, response.url, len(in_range) + bad.total(), bad + batch.unusable)
+        yield from batch.requests
+        stop = self.stop_reason(channel, page, roll, in_range, batch.known)
         if stop:
             self.logger.info("Channel %s: listed %d page(s); %s", channel.name, page, stop)
             self.channel_done(channel)
@@ -238,11 +257,12 @@ class FinanceSpider(ArticlePageSpider):
             return
         self.crawler.stats.inc_value("newscrawl/listing_pages")
         self.listed.add(channel.name)
-        self.skip_bad_items(links, response.url, SKIPPED)
-        requests, _ = self.listed_requests(links.entries, channel.label, SKIPPED)
+        bad = self.skip_bad_items(links, response.url, SKIPPED)
+        batch = self.listed_requests(links.entries, channel.label, SKIPPED)
+        self.tally(channel, response.url, len(links.entries) + bad.total(), bad + batch.unusable)
         self.logger.info("Channel %s: listed %d article link(s) on %s",
                          channel.name, len(links.entries), response.url)
-        yield from requests
+        yield from batch.requests
         self.channel_done(channel)
 
     def list_page_failed(self, failure: Failure) -> None:
@@ -260,9 +280,21 @@ class FinanceSpider(ArticlePageSpider):
             "Channel %s (%s): cannot list %s: %s", channel.name, channel.title, url, cause
         )
 
+    def tally(self, channel: Channel, url: str, entries: int, unusable: Counter[str]) -> None:
+        tally = self.tallies.setdefault(channel.name, Tally(url))
+        tally.entries += entries
+        tally.unusable += unusable
+
     def channel_done(self, channel: Channel) -> None:
-        """The end of a channel's listing; the run fails once all ended and none listed."""
+        """The end of a channel's listing; the run fails once all ended and none listed.
+        A listing whose entries were all unusable tells the layout alarm."""
         self.pending.discard(channel.name)
+        tally = self.tallies.get(channel.name)
+        if tally and tally.entries and tally.unusable.total() == tally.entries:
+            self.crawler.signals.send_catch_log(
+                listing_unusable, name=f"channel {channel.name}", url=tally.url,
+                reasons=tally.unusable,
+            )
         if not self.pending and not self.listed:
             names = ", ".join(c.name for c in self.picked)
             self.fail("no-listing", f"No channel could be listed ({names}); see the errors above")

@@ -10,6 +10,7 @@ not verify certificates), for URLs the crawler turns into `https://` (body image
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -169,3 +170,22 @@ def settings_args(**settings: object) -> list[str]:
     for name, value in settings.items():
         args += ["-s", f"{name}={value}"]
     return args
+
+
+def summary(output: str) -> dict[str, int | str]:
+    """The terms of the Summary line that must end a crawl's log, by name: `listed` (or
+    `given`), `unusable`, `skipped as known`, `duplicates`, `fetched`, `written`, `changed`,
+    `unchanged`, `dropped`, `dropped/<reason>`, `unusable/<reason>`, ..., and `finished`
+    (the finish reason)."""
+    last = output.rstrip("\n").splitlines()[-1]
+    assert "Summary: " in last, f"the log does not end with the Summary: {last!r}"
+    body, finished = last.split("Summary: ", 1)[1].rsplit("; finished: ", 1)
+    terms: dict[str, int | str] = {"finished": finished}
+    for name, reasons in re.findall(r"(\w+) -?\d+ \(([^)]*)\)", body):
+        for reason in reasons.split(", "):
+            label, count = reason.rsplit(" ", 1)
+            terms[f"{name}/{label}"] = int(count)
+    for term in re.split(r"\s*[=+;,]\s*", re.sub(r"\([^)]*\)", "", body)):
+        name, count = term.strip().rsplit(" ", 1)
+        terms[name] = int(count)
+    return terms

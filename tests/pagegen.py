@@ -132,3 +132,34 @@ def article_page(spec: PageSpec) -> bytes:
 </html>
 """
     return page.encode("utf-8")
+
+
+def redesigned_page(spec: PageSpec, keep_title: bool = False) -> bytes:
+    """The same article after an imagined redesign of Sina's pages, as the layout alarm
+    must notice one: new class names for the headline (no `h1`, no `og:title`), the body
+    (`article.news-body`) and the date. With `keep_title`, the old `h1.main-title` stays
+    and only the body moved, so the page fails for its body rather than its title."""
+    e = html.escape
+    title = (f'<h1 class="main-title">{e(spec.title)}</h1>' if keep_title
+             else f'<div class="news-title">{e(spec.title)}</div>')
+    paragraphs = "\n".join(f"<p>{IDENT}{e(text)}</p>" for text in spec.paragraphs)
+    page = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>{e(spec.title)}_新浪财经_新浪网</title>
+<meta property="og:url" content="{e(spec.url or spec.default_url())}">
+</head>
+<body>
+<div class="page-wrap">
+<header class="news-hd">{title}
+<div class="news-meta"><em class="pub-time">{spec.beijing:%Y-%m-%d %H:%M}</em>
+<em class="pub-source">{e(spec.source)}</em></div></header>
+<article class="news-body">
+{paragraphs}
+</article>
+</div>
+</body>
+</html>
+"""
+    return page.encode("utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from localserver import Answer, LocalServer, scrapy_crawl, settings_args
+from localserver import Answer, LocalServer, scrapy_crawl, settings_args, summary
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = FIXTURES / "pages"
@@ -72,7 +72,10 @@ def test_saved_pages_become_the_expected_posts(tmp_path):
         text = written[f"{want['doc_id']}.md"]
         check_post(name, text)
         assert text == (POSTS / f"{want['doc_id']}.md").read_text(encoding="utf-8"), name
-    assert f"Summary: written {len(EXPECTED)}, changed 0, unchanged 0" in result.stderr
+    assert summary(result.stderr) | {"finished": ""} == {
+        "given": len(EXPECTED), "fetched": len(EXPECTED), "written": len(EXPECTED),
+        "changed": 0, "unchanged": 0, "dropped": 0, "finished": "",
+    }
 
 
 @pytest.mark.parametrize("charset_in_header", [True, False])
@@ -103,13 +106,14 @@ def test_same_article_twice_is_one_file_rewritten_only_when_changed(tmp_path):
         stamp = path.stat().st_mtime_ns
 
         again = crawl(tmp_path, "-a", f"url={first}")
-        assert "unchanged 1" in again.stderr
+        assert summary(again.stderr)["unchanged"] == 1
         assert path.stat().st_mtime_ns == stamp
 
         server.page("/china/a.shtml", page.replace("　　".encode(), "　　新的一句。".encode(), 1),
                     "text/html; charset=utf-8")
         changed = crawl(tmp_path, "-a", f"url={first}")
-    assert "changed 1" in changed.stderr
+    assert summary(changed.stderr)["changed"] == 1
+    assert "Rewrote changed" in changed.stderr
     assert "新的一句" in path.read_text(encoding="utf-8")
     assert [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")] == []
 
@@ -136,15 +140,26 @@ def test_pages_that_are_not_articles_are_dropped_with_a_reason(tmp_path):
             tmp_path, "-a", "url=" + ",".join([*urls.values(), ok]),
             DOWNLOAD_MAXSIZE=200_000, RETRY_TIMES=0,
         )
-    assert result.returncode == 0, result.stderr
+        home_requests = server.requested("/index.html")
+    # A page given that became no post fails the run, naming each in one ERROR at the end.
+    assert result.returncode == 1, result.stderr
     assert list(posts(tmp_path)) == [f"{EXPECTED['t3_finance.html']['doc_id']}.md"]
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
     for reason, url in urls.items():
         assert any(url in line and f"({reason})" in line for line in warnings), reason
-    summary = next(line for line in result.stderr.splitlines() if "Summary:" in line)
-    assert f"written 1, changed 0, unchanged 0, skipped as known 0, dropped {len(urls)}" in summary
+    [error] = [line for line in result.stderr.splitlines() if "] ERROR:" in line]
+    assert f"{len(urls)} of {len(urls) + 1} pages given did not become a post" in error
+    for reason, url in urls.items():
+        assert f"{url} ({reason})" in error
+    # The redirect names both URLs; the home page it leads to is not fetched.
+    assert f"{urls['redirected']}: redirected to {server.url('/index.html')}" in result.stderr
+    assert home_requests == []
+    terms = summary(result.stderr)
+    assert terms["finished"] == "pages-dropped"
+    assert (terms["given"], terms["fetched"], terms["written"], terms["dropped"]) == (
+        len(urls) + 1, len(urls) + 1, 1, len(urls))
     for reason in urls:
-        assert f"{reason} 1" in summary
+        assert terms[f"dropped/{reason}"] == 1
         assert f"'newscrawl/dropped/{reason}': 1" in result.stderr
 
 
@@ -155,6 +170,9 @@ def test_pages_that_are_not_articles_are_dropped_with_a_reason(tmp_path):
         (["-a", "urls=/nonexistent/list.txt"], "argument 'urls': cannot read /nonexistent/list.txt"),
         (["-a", "url=https://example.com/doc-iabcdefg1234567.shtml"],
          "argument 'url': https://example.com/doc-iabcdefg1234567.shtml is not on Sina's domains"),
+        (["-a", f"url={PAGES / 't3_news.html'},htps://finance.sina.com.cn/doc-iabcdefg1234567.shtml"],
+         "argument 'url': htps://finance.sina.com.cn/doc-iabcdefg1234567.shtml is neither an"
+         " http(s) URL nor a file (unknown scheme 'htps')"),
     ],
 )
 def test_bad_arguments_stop_the_spider_at_start(tmp_path, args, message):
@@ -163,6 +181,42 @@ def test_bad_arguments_stop_the_spider_at_start(tmp_path, args, message):
     assert message in result.stderr
     assert "ERROR" in result.stderr
     assert not list((tmp_path / "out").glob("*.md")) if (tmp_path / "out").exists() else True
+
+
+def test_missing_saved_pages_fail_at_once_and_the_others_are_written(tmp_path):
+    """An archivist's list where two saved pages are missing: the others become posts,
+    the two are not retried, and one ERROR at the end names them; exit status 1."""
+    listing = tmp_path / "pages.txt"
+    missing = [str(tmp_path / "saved" / "gone.html"), (tmp_path / "moved.html").as_uri()]
+    present = [str(PAGES / name) for name in sorted(EXPECTED)]
+    listing.write_text("\n".join([*present[:3], missing[0], *present[3:], missing[1]]) + "\n")
+
+    result = crawl(tmp_path, "-a", f"urls={listing}", RETRY_TIMES=5)
+
+    assert result.returncode == 1
+    assert sorted(posts(tmp_path)) == sorted(f"{EXPECTED[n]['doc_id']}.md" for n in EXPECTED)
+    assert "Retrying" not in result.stderr and "Gave up retrying" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "] WARNING:" in line]
+    assert [w for w in warnings if w.endswith("(no-such-file)")] == warnings and len(warnings) == 2
+    [error] = [line for line in result.stderr.splitlines() if "] ERROR:" in line]
+    assert f"2 of {len(present) + 2} pages given did not become a post" in error
+    for page in missing:
+        assert f"{page} (no-such-file)" in error  # as the list gave it
+    terms = summary(result.stderr)
+    assert terms["finished"] == "pages-dropped"
+    assert (terms["given"], terms["written"], terms["dropped/no-such-file"]) == (len(present) + 2, len(present), 2)
+
+
+def test_saved_pages_are_read_without_download_delay(tmp_path):
+    """Throttling is for Sina's servers, not for files: with a delay of 1000 s between
+    requests, a run over saved pages still ends (it would take an hour with the delay)."""
+    pages = [str(PAGES / name) for name in sorted(EXPECTED)]
+    result = crawl(
+        tmp_path, "-a", "url=" + ",".join(pages),
+        AUTOTHROTTLE_ENABLED=True, AUTOTHROTTLE_START_DELAY=1000, DOWNLOAD_DELAY=1000,
+    )
+    assert result.returncode == 0, result.stderr
+    assert summary(result.stderr)["written"] == len(pages)
 
 
 def test_posts_to_standard_output_through_the_registered_exporter(tmp_path):

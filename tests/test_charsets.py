@@ -97,8 +97,7 @@ def test_a_declared_encoding_that_lies_yields_to_the_true_one(tmp_path):
         check_post(written(tmp_path, n), case)
     # a U+FFFD the bytes do encode (EF BF BD) is the page's own: kept
     check_post(written(tmp_path, 20), "real U+FFFD", title=fffd_title)
-    assert f"written {len(numbers) + 1}, changed 0, unchanged 0, skipped as known 0, dropped 0" \
-        in result.stderr
+    assert f"= written {len(numbers) + 1} + changed 0 + unchanged 0 + dropped 0;" in result.stderr
 
 
 def test_undecodable_bytes_never_reach_a_post(tmp_path):
@@ -134,7 +133,8 @@ def test_undecodable_bytes_never_reach_a_post(tmp_path):
             server.page("/mixed.shtml", mixed, "text/html"),
         ]
         result = crawl(tmp_path, [*kept.values(), *refused])
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:]  # pages given became no post
+    assert "finished: pages-dropped" in result.stderr
     for n, url in kept.items():
         check_post(written(tmp_path, n), url)
     for url in refused:
@@ -158,9 +158,9 @@ def test_text_nested_deeper_than_the_parser_reads_is_never_silently_lost(tmp_pat
         deep_gbk = server.page("/deep-gbk.shtml", gbk, "text/html")
         fine = server.page("/fine.shtml", nested(3, 1000), "text/html; charset=utf-8")
         result = crawl(tmp_path, [deep, deep_gbk, fine])
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:]  # pages given became no post
     assert dropped(result, deep, "too-deep") and dropped(result, deep_gbk, "too-deep")
     assert "'newscrawl/dropped/too-deep': 2" in result.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.md")) == [f"{doc_id(3)}.md"]
     check_post(written(tmp_path, 3), "1000 deep")  # its deepest paragraph included
-    assert re.search("Summary: written 1, .* dropped 2 \\(too-deep 2\\)", result.stderr)
+    assert re.search("Summary: .* written 1 \\+ .* dropped 2 \\(too-deep 2\\)", result.stderr)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from localserver import Answer, LocalServer, scrapy_crawl, settings_args
+from localserver import Answer, LocalServer, scrapy_crawl, settings_args, summary
 from pagegen import PageSpec, article_page
 
 from newscrawl.exporters import front_matter
@@ -151,6 +151,10 @@ def test_rss_then_atom_feed_on_one_state(
     assert f"Skipped listed entry {offsite} (off-site)" in first.stderr
     assert f"Skipped listed entry {channel_page} (not-article)" in first.stderr
     assert "/china/" not in [p.split("?")[0] for p in server.requests]
+    # Every entry of the feed is in the Summary, the skipped ones too.
+    terms = summary(first.stderr)
+    assert (terms["listed"], terms["unusable"], terms["duplicates"], terms["fetched"]) == (6, 2, 1, 3)
+    assert (terms["unusable/off-site"], terms["unusable/not-article"]) == (1, 1)
 
     # An Atom feed, read from a file, with a label: b is known (also under an https URL
     # that this server could not even serve), d and e are new.

@@ -30,6 +30,7 @@ from localserver import (
     crawl_env,
     scrapy_crawl,
     settings_args,
+    summary,
 )
 from pagegen import PageSpec, article_page
 
@@ -316,6 +317,21 @@ def stat(result: subprocess.CompletedProcess[str], key: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def assert_summary_adds_up(result: subprocess.CompletedProcess[str]) -> dict[str, int | str]:
+    """The Summary's two sums hold, counting what a stopped run left (`not fetched`,
+    `unfinished`) and what a resumed one took over (`inherited`); returns its terms."""
+    terms = summary(result.stderr)
+    assert terms["listed"] == (
+        terms.get("unusable", 0) + terms["skipped as known"] + terms["duplicates"]
+        + terms["fetched"] + terms.get("not fetched", 0)
+    ), terms
+    assert terms["fetched"] + terms.get("inherited", 0) == (
+        terms["written"] + terms["changed"] + terms["unchanged"] + terms["dropped"]
+        + terms.get("unfinished", 0)
+    ), terms
+    return terms
+
+
 def posts(out: Path) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(out.glob("*.md"))}
 
@@ -380,7 +396,9 @@ def test_first_run_writes_all_second_requests_no_article_third_gets_new_ones(
     assert stat(first, "newscrawl/written") == 12
     assert stat(first, "newscrawl/listed_duplicates") >= 3
     assert stat(first, "newscrawl/dropped") == 0
-    assert "Summary: written 12, changed 0, unchanged 0, skipped as known 0, dropped 0" in first.stderr
+    terms = summary(first.stderr)
+    assert (terms["written"], terms["changed"], terms["unchanged"], terms["dropped"]) == (12, 0, 0, 0)
+    assert terms["fetched"] == 12 and terms["listed"] == 12 + terms["duplicates"]
     assert not list(out.glob(".*.tmp"))
     # Every request, listing or article, as a browser coming from Sina Finance.
     for path, headers in site.server.received:
@@ -696,10 +714,15 @@ def test_jobdir_pauses_and_resumes(site: LocalSina, tmp_path: Path, signum: int)
     assert "ERROR" not in result.stderr
     paused = posts(out)
     assert 10 <= len(paused) <= 12  # and the two requests under way
+    assert_summary_adds_up(result)
 
     resumed = crawl(site, out, channels, JOBDIR=job, ROLL_PAGE_SIZE=10)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resuming crawl" in resumed.stderr
+    # What the paused run had queued is inherited; what this one lists again is duplicate.
+    terms = assert_summary_adds_up(resumed)
+    assert "not fetched" not in terms and "unfinished" not in terms
+    assert terms["written"] == 40 - len(paused)
     assert sorted(posts(out)) == sorted(s.doc_id for s in stories)
     assert max(site.requests_for().values()) == 1  # nothing fetched twice
     assert "ERROR" not in resumed.stderr

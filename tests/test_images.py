@@ -10,7 +10,7 @@ from pathlib import Path
 import hexosite
 import pytest
 import yaml
-from localserver import Answer, LocalServer, scrapy_crawl, settings_args
+from localserver import Answer, LocalServer, scrapy_crawl, settings_args, summary
 from minipage import t3_page
 
 DOC_ID = "iktzimgs0000001"
@@ -128,14 +128,15 @@ def test_a_failed_image_is_logged_counted_and_the_post_still_written(run) -> Non
     assert "[scrapy.pipelines" not in result.stderr and "Traceback" not in result.stderr
     assert "'newscrawl/images/failed': 2" in result.stderr
     assert "'newscrawl/images/saved': 3" in result.stderr
-    assert "Summary: written 1," in result.stderr
+    terms = summary(result.stderr)
+    assert (terms["written"], terms["images saved"], terms["images failed"]) == (1, 3, 2)
     assert "第三段" in post
 
 
 def test_second_run_reuses_the_stored_images(run) -> None:
     _, _, _, _, post, (second, requested) = run
     assert second.returncode == 0, second.stderr
-    assert "Summary: written 0, changed 0, unchanged 1" in second.stderr
+    assert "= written 0 + changed 0 + unchanged 1 +" in second.stderr
     # only the page and the images that failed last time are requested again
     assert sorted(requested) == sorted([f"/doc-{DOC_ID}.shtml", "/img/missing.jpg"])
     assert "'file_status_count/uptodate': 3" in second.stderr

@@ -107,13 +107,13 @@ def test_the_label_is_the_articles_own_whichever_channel_lists_it(site, tmp_path
     # the same articles through the other channel, then both, in either order
     refresh = finance(site, tmp_path, "a", "channels=china", "refresh=1")
     assert refresh.returncode == 0, refresh.stderr[-3000:]
-    assert "Summary: written 0, changed 0, unchanged 2," in refresh.stderr
+    assert "= written 0 + changed 0 + unchanged 2 +" in refresh.stderr
     for order in ("china,roll", "roll,china"):
         both = finance(site, tmp_path, order, f"channels={order}")
         assert both.returncode == 0, both.stderr[-3000:]
         assert labels(tmp_path / order) == expected, order
     refresh = finance(site, tmp_path, "a", "channels=roll,china", "refresh=1")
-    assert "Summary: written 0, changed 0, unchanged 3," in refresh.stderr
+    assert "= written 0 + changed 0 + unchanged 3 +" in refresh.stderr
     assert labels(tmp_path / "a") == expected
 
 
@@ -126,4 +126,4 @@ def test_a_label_given_on_the_command_line_wins(site, tmp_path):
     given = scrapy_crawl("article", "-a", f"url={url}", "-a", "label=新浪财经－专题", *args)
     assert given.returncode == 0, given.stderr[-3000:]
     assert labels(tmp_path / "out") == {STOCK_ARTICLE: "新浪财经－专题"}
-    assert "Summary: written 0, changed 1," in given.stderr
+    assert "= written 0 + changed 1 +" in given.stderr

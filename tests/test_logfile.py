@@ -23,7 +23,7 @@ def test_the_log_folder_is_created(tmp_path: Path) -> None:
     with LocalServer() as server:
         result = crawl(server, tmp_path, log_file)
     assert result.returncode == 0, result.stderr
-    assert "Summary: written 1" in log_file.read_text(encoding="utf-8")
+    assert "= written 1 +" in log_file.read_text(encoding="utf-8").splitlines()[-1]
     assert (tmp_path / "out" / f"{DOC_ID}.md").is_file()
 
 

@@ -13,12 +13,13 @@ from noisepages import BLK_VIDEO, CENTRED_FLASH, CONTENT_PLAYER, kandian_page, t
 IDENT = "\u3000\u3000"
 
 
-def crawl(tmp_path: Path, *pages: Path):
+def crawl(tmp_path: Path, *pages: Path, status: int = 0):
+    """`status`: 1 when a page given becomes no post."""
     out = tmp_path / "out"
     result = scrapy_crawl(
         "article", "-a", "url=" + ",".join(str(p) for p in pages), *settings_args(OUTPUT_DIR=out)
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     return result, {p.name: p.read_text(encoding="utf-8") for p in sorted(out.glob("*.md"))}
 
 
@@ -82,7 +83,7 @@ def test_video_only_pages_are_dropped_as_empty_bodies(tmp_path):
         "不代表新浪网立场。投资有风险，入市需谨慎。</span></p>"
     )
     t3 = saved(tmp_path, "t3-video.shtml", t3_page("iabcdvid0000001", "港口吞吐量创新高", shell))
-    result, posts = crawl(tmp_path, t1, t3)
+    result, posts = crawl(tmp_path, t1, t3, status=1)
     assert posts == {}
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
     for page in (t1, t3):

@@ -72,7 +72,7 @@ def test_saved_and_live_kandian_page_are_one_file_with_one_url(tmp_path, monkeyp
     first = crawl(out, "-a", f"url={saved}")
     assert first.returncode == 0, first.stderr
     name = f"{pages.KANDIAN_ID}.md"
-    assert f"Wrote {out / name} ({pages.KANDIAN_URL})" in first.stderr
+    assert f"Wrote new {out / name} ({pages.KANDIAN_URL})" in first.stderr
     assert recorded(out) == [(pages.KANDIAN_ID, pages.KANDIAN_URL, str(out / name))]
 
     # The live page, fetched through this server as an HTTP proxy for k.sina.com.cn.
@@ -83,7 +83,7 @@ def test_saved_and_live_kandian_page_are_one_file_with_one_url(tmp_path, monkeyp
         second = crawl(out, "-a", f"url={live_url}")
         assert server.requested("http://k.sina.com.cn/article_") == [live_url]
     assert second.returncode == 0, second.stderr
-    assert "Summary: written 0, changed 0, unchanged 1" in second.stderr
+    assert "= written 0 + changed 0 + unchanged 1 +" in second.stderr
     assert [p.name for p in out.glob("*.md")] == [name]
     assert recorded(out) == [(pages.KANDIAN_ID, pages.KANDIAN_URL, str(out / name))]
 
@@ -132,7 +132,7 @@ def test_saved_old_pages_become_posts(tmp_path):
     listing.write_text("\n".join(files) + "\n", encoding="utf-8")
     result = crawl(tmp_path / "out", "-a", f"urls={listing}")
     assert result.returncode == 0, result.stderr
-    assert "Summary: written 3, changed 0, unchanged 0" in result.stderr
+    assert "= written 3 + changed 0 + unchanged 0 +" in result.stderr
     written = sorted(p.name for p in (tmp_path / "out").glob("*.md"))
     assert written == sorted(f"{i}.md" for i in (pages.T0_HOUSE_ID, pages.T0_BOOK_ID,
                                                   pages.T1_SAVED_ID))

@@ -194,7 +194,7 @@ def test_scheduled_finance_writes_the_posts(deployed: str, tmp_path: Path) -> No
     log = job_log(deployed, job)
     # listjobs.json says "finished" even for a failed job: the log tells.
     assert "'finish_reason': 'finished'" in log, log[-3000:]
-    assert "Summary: written 40, changed 0" in log, log[-3000:]
+    assert "= written 40 + changed 0 +" in log, log[-3000:]
     assert " ERROR: " not in log and "Traceback" not in log, log
     written = posts(out)
     assert sorted(written) == sorted(s.doc_id for s in stories)

@@ -65,7 +65,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory):
 
 def test_first_run_lists_every_written_post(runs) -> None:
     tmp, (result, records, hashes), _, _ = runs
-    assert f"Summary: written {len(EXPECTED)}, changed 0, unchanged 0" in result.stderr
+    assert f"= written {len(EXPECTED)} + changed 0 + unchanged 0 +" in result.stderr
     assert sorted(r["doc_id"] for r in records) == sorted(e["doc_id"] for e in EXPECTED.values())
     for record in records:
         assert list(record) == SYNC_FIELDS
@@ -83,13 +83,13 @@ def test_first_run_lists_every_written_post(runs) -> None:
 
 def test_unchanged_run_lists_nothing(runs) -> None:
     _, _, (result, records, _), _ = runs
-    assert f"written 0, changed 0, unchanged {len(EXPECTED)}" in result.stderr
+    assert f"written 0 + changed 0 + unchanged {len(EXPECTED)}" in result.stderr
     assert records == []
 
 
 def test_a_changed_post_is_listed_with_its_new_hash(runs) -> None:
     _, (_, first, _), _, (result, records, hashes) = runs
-    assert "written 0, changed 1," in result.stderr
+    assert "written 0 + changed 1 +" in result.stderr
     [record] = records
     assert record["doc_id"] == EXPECTED["t3_finance.html"]["doc_id"]
     assert record["change"] == "changed"

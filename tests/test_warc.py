@@ -52,7 +52,9 @@ def capture(tmp_path_factory: pytest.TempPathFactory):
             *settings_args(OUTPUT_DIR=tmp / "out", WARC_DIR=tmp / "warc", RETRY_TIMES=0,
                            ARTICLE_HOSTS="127.0.0.1", AUTOTHROTTLE_ENABLED="False"),
         )
-    assert result.returncode == 0, result.stderr
+    # The redirect away from its article and the 404 became no post: exit status 1.
+    assert result.returncode == 1, result.stderr
+    assert "2 of 10 pages given did not become a post" in result.stderr
     [warc] = (tmp / "warc").iterdir()
     with warc.open("rb") as stream:
         records = [

@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
 from newscrawl.preflight import check_scrapy_files
-from newscrawl.stats import failed_reason
+from newscrawl.stats import failed_reason, log_summary
 
 FINISHED = 0
 FAILED = 1
@@ -39,6 +39,8 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
+        if not self.crawler_process.bootstrap_failed:
+            log_summary(crawler)  # the last line of the log, for cron users
         self.exitcode = exit_status(crawler, self.crawler_process.bootstrap_failed)
 
 
