@@ -3,11 +3,15 @@
 
 A thread of the benchmark walks the process tree under the crawl's pid every `interval`
 seconds and keeps, for each process it saw, the last VmHWM it read (the high-water mark
-of that process's RSS, which only grows). The sum over the processes is the "sum of
-their peak RSS" the targets speak of: memory a design takes from the machine, counted
-per process, so that a page shared between a forked parent and child counts twice,
-as it does in RSS. A process that lives less than `interval`, or grows in its last
-`interval`, is under-counted by that much.
+of that process's RSS, which only grows, but starts again when the process execs). The
+sum over the processes is the "sum of their peak RSS" the targets speak of: memory a
+design takes from the machine, counted per process, so that a page shared between a
+forked parent and child counts twice, as it does in RSS.
+
+A child seen in one sample only is left out: it lived less than `interval` (Scrapy runs
+`uname` at start), and a child caught between its vfork and its exec shows its parent's
+memory as its own. A process that grows in its last `interval` is under-counted by that
+much.
 """
 
 from __future__ import annotations
@@ -16,14 +20,24 @@ import threading
 from pathlib import Path
 
 
-def vm_hwm_kb(pid: int) -> int | None:
+def status(pid: int) -> dict[str, str]:
+    """/proc/<pid>/status as a dict, {} when the process is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return dict(line.split(":", 1) for line in lines if ":" in line)
+
+
+def vm_hwm_kb(pid: int, parent: int | None = None) -> int | None:
+    """The VmHWM of `pid`, if it is (still) the child of `parent` (a pid the machine
+    reused for another process is not)."""
+    fields = status(pid)
+    if not fields or "VmHWM" not in fields:
         return None
-    return None
+    if parent is not None and int(fields.get("PPid", "-1")) != parent:
+        return None
+    return int(fields["VmHWM"].split()[0])
 
 
 def children(pid: int) -> list[int]:
@@ -44,6 +58,7 @@ class TreePeaks:
         self.pid = pid
         self.interval = interval
         self.peaks_kb: dict[int, int] = {}
+        self.seen: dict[int, int] = {}  # samples in which each process was seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -54,18 +69,22 @@ class TreePeaks:
             self._stop.wait(self.interval)
 
     def sample(self) -> None:
-        pending = [self.pid]
+        pending: list[tuple[int, int | None]] = [(self.pid, None)]
         while pending:
-            pid = pending.pop()
-            hwm = vm_hwm_kb(pid)
-            if hwm is not None:
-                self.peaks_kb[pid] = max(hwm, self.peaks_kb.get(pid, 0))
-            pending += children(pid)
+            pid, parent = pending.pop()
+            hwm = vm_hwm_kb(pid, parent)
+            if hwm is None:
+                continue
+            self.peaks_kb[pid] = hwm
+            self.seen[pid] = self.seen.get(pid, 0) + 1
+            pending += [(child, pid) for child in children(pid)]
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
     def descendants_kb(self) -> int:
-        """The sum of the peaks of the processes other than `pid` itself."""
-        return sum(kb for pid, kb in self.peaks_kb.items() if pid != self.pid)
+        """The sum of the peaks of the processes other than `pid` itself (seen twice)."""
+        return sum(
+            kb for pid, kb in self.peaks_kb.items() if pid != self.pid and self.seen[pid] > 1
+        )

@@ -34,7 +34,9 @@ made within this one run (contenders take turns):
       the same run with the state the first run left (N ids): target <= 1.2x.
 6. (only with `--figures ...,6`) where the time goes: the crawls of figure 1 take turns
    with eight more, from the floor to ours one step at a time (bench/steps.py), and a
-   table gives each step's processor and wall time per article.
+   table gives each step's processor and wall time per article; b. each component of
+   ours timed alone in this process (bench/components.py; `--instructions` also counts
+   their instructions under valgrind).
 
 Every crawl is the real `scrapy crawl` in its own process, with the project's settings
 plus, for every contender alike: AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS and
@@ -173,14 +175,18 @@ class Bench:
             args += ["-s", f"{name}={value}"]
         return args
 
-    def crawl(self, spider: str, out: Path, base: str, *extra: str) -> Run:
-        """`scrapy crawl SPIDER` in a subprocess of its own; its peak RSS from wait4."""
+    def crawl(
+        self, spider: str, out: Path, base: str, *extra: str, wrapper: tuple[str, ...] = ()
+    ) -> Run:
+        """`scrapy crawl SPIDER` in a subprocess of its own (run by `wrapper`, if any, e.g.
+        valgrind); its peak RSS from wait4."""
         self.counter += 1
         tag = f"{self.counter:03d}-{spider}"
         stats_file = self.work / "runs" / f"{tag}.stats.json"
         log = self.work / "runs" / f"{tag}.log"
         stats_file.parent.mkdir(parents=True, exist_ok=True)
         command = [
+            *wrapper,
             sys.executable,
             "-m",
             "scrapy",
@@ -629,6 +635,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also time the bare spider against the threaded http.server",
     )
+    p.add_argument(
+        "--instructions",
+        action="store_true",
+        help="figure 6b also counts instructions under valgrind's callgrind (slow)",
+    )
     p.add_argument("--log-level", default="INFO", help="LOG_LEVEL of every crawl (INFO)")
     p.add_argument(
         "--figures",
@@ -670,6 +681,10 @@ def main(argv: list[str] | None = None) -> int:
 
             figures += per_page_figures(args, templates, pages_dir)
             print(table(figures), flush=True)
+        if "6" in wanted:
+            from bench.components import component_figure
+
+            figures.append(component_figure(args, workdir / "components"))
         if {"1", "3", "4", "6"}.intersection(wanted):
             figures += crawl_figures(bench, templates, pages_dir)
         if "5" in wanted:
@@ -697,6 +712,7 @@ def main(argv: list[str] | None = None) -> int:
         "state_record",
         "state_run",
         "ladder",
+        "components",
     ]
     figures.sort(key=lambda f: order.index(f.key) if f.key in order else len(order))
     print()
@@ -706,6 +722,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench.throughput import ladder_table
 
             print("\n" + ladder_table(figure))
+        if figure.key == "components":
+            from bench.components import table_text
+
+            print("\n" + table_text(figure.details))
     command = "python -m bench " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
     )

@@ -25,8 +25,9 @@ FIGURES = {
     "state_record": "5b. ",
     "state_run": "5c. ",
     "ladder": "6. ",
+    "components": "6b. ",
 }
-NO_TARGET = ("throughput", "per_page_trafilatura", "per_page_fixtures", "ladder")
+NO_TARGET = ("throughput", "per_page_trafilatura", "per_page_fixtures", "ladder", "components")
 
 
 def test_benchmark_runs_and_reports_every_figure(tmp_path):
@@ -79,6 +80,10 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path):
     rungs = [r["rung"] for r in figures["ladder"]["details"]["rungs"]]
     assert rungs[:2] == ["bare", "floor"] and rungs[-2:] == ["article", "ours"]
     assert all(r.startswith("step:") for r in rungs[2:-2]) and len(rungs) == 10
+    # figure 6b: every component of ours timed, the peer's too
+    components = figures["components"]["details"]["components"]
+    assert {"our_parse", "clean", "fsync", "record", "listing", "peer"} <= set(components)
+    assert all(isinstance(c["cpu_ms"], float) for c in components.values())
     assert data["machine"]["cores"] >= 1
     assert data["command"].startswith("python -m bench")
     # the no-change run asked the API for its listings and fetched no article
