@@ -38,11 +38,18 @@ def bare(data: bytes) -> None:
 
 
 def trafilatura_extract():
-    try:
-        import trafilatura
-    except ImportError:
+    """The peer's work on a page (bench.spiders.peer_extract), from the text Scrapy
+    decodes, as in its crawl."""
+    from bench.spiders import peer_extract, peer_installed
+
+    if not peer_installed():
         return None
-    return lambda data: trafilatura.extract(data)
+
+    def extract(data: bytes, url: str, content_type: str) -> None:
+        headers = {"Content-Type": content_type} if content_type else {}
+        peer_extract(HtmlResponse(url, body=data, headers=headers).text, url)
+
+    return extract
 
 
 def pages_of(
@@ -98,7 +105,7 @@ def per_page_figures(args, templates: list[dict], pages_dir: Path):
                 base.append(time_once(bare, data))
                 ours.append(time_once(process, data, url, content_type))
             for _ in range(max(args.loops // 3, 1) if extract else 0):  # slow: fewer runs
-                traf.append(time_once(extract, data))
+                traf.append(time_once(extract, data, url, content_type))
             rows.append(
                 {
                     "page": name,

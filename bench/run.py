@@ -1,33 +1,48 @@
 """The newscrawl benchmark: `.venv/bin/python -m bench [--n 2000] [--json FILE]`.
 
-Five figures, each against servers the benchmark starts on 127.0.0.1, throttling off,
-the same concurrency and settings for every contender, each figure the median of
-`--repeat` repetitions, every comparison made within this one run (contenders alternate):
+Figures against servers the benchmark starts on 127.0.0.1 (https by default, as Sina
+serves: `--no-tls` for http), throttling off, the same concurrency and settings for
+every contender, each figure the median of `--repeat` repetitions, every comparison
+made within this one run (contenders take turns):
 
 1. throughput: `scrapy crawl finance` over a local roll API listing N real-sized article
-   pages, against a bare Scrapy spider requesting exactly the same URLs (listing pages
-   and articles) and discarding the responses. Articles per second of crawl time (the
-   stats' elapsed_time_seconds, i.e. without interpreter start-up). Target >= 0.8x.
+   pages, in articles per second of crawl time (the stats' elapsed_time_seconds, i.e.
+   without interpreter start-up), against (bench/throughput.py):
+   1. a bare Scrapy spider requesting exactly the same URLs (listing pages and articles)
+      and discarding the responses: for reference;
+   a. the floor: the bare spider plus one lxml.html parse and one small file per
+      article, the least a crawl that keeps articles does. Target >= 0.8x (aim 1.0x);
+   b. the peer: the bare spider plus trafilatura's Markdown of each page, written to a
+      file, over `--peer-n` (300) of the articles, when trafilatura is installed
+      (`pip install -e '.[bench]'`). Target >= 10x.
 2. per-page cost: parse + clean + export of each page in this process against a bare
    `lxml.html` parse of the same bytes, for the benchmark's real-sized pages and for the
-   hand-made fixture pages (tests/fixtures); and against `trafilatura.extract`, for scale,
-   when it is installed (`pip install -e '.[bench]'`). Target <= 2x the bare parse.
+   hand-made fixture pages (tests/fixtures); and against the peer's `trafilatura.extract`,
+   for scale, when it is installed. Target <= 2x the bare parse.
 3. no-change run: the second `scrapy crawl finance` over the unchanged API: requests by
    kind (listing pages only, at most one per channel) and wall time against `scrapy crawl`
    of a spider that does nothing. Target <= 1.5x.
 4. memory: peak RSS (VmHWM, see bench/statsdump.py) of a `--mem-n` (10,000) article run
    against the bare spider's run of the same URLs, and the same ratio at N: target
    <= 1.3x, and flat (the ratio at --mem-n at most 0.05 above the ratio at N).
+   b. the sum of the peak RSS of all the crawl's processes (bench/proctree.py), for a
+   crawl that uses the second core through more processes: target <= 1.6x.
 5. state at scale, in a SQLite store the benchmark fills with `--ids` (1,000,000) ids:
    a. `known()` of one listing page's 50 ids (target <= 1 ms per call; the ratio to a
       store of `--small-ids` is shown), b. `record()` (target <= 2x the small store's),
    c. the no-change run of figure 3 with the crawl's state padded to `--ids` ids against
       the same run with the state the first run left (N ids): target <= 1.2x.
+6. (only with `--figures ...,6`) where the time goes: the crawls of figure 1 take turns
+   with eight more, from the floor to ours one step at a time (bench/steps.py), and a
+   table gives each step's processor and wall time per article; b. each component of
+   ours timed alone in this process (bench/components.py; `--instructions` also counts
+   their instructions under valgrind).
 
 Every crawl is the real `scrapy crawl` in its own process, with the project's settings
 plus, for every contender alike: AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS and
 CONCURRENT_REQUESTS_PER_DOMAIN = --concurrency, LOG_LEVEL = --log-level, no telnet console.
-The bare and idle spiders (bench/spiders.py) drop the project's pipelines and extensions.
+The benchmark's own spiders (bench/spiders.py, bench/steps.py) drop the project's
+pipelines and extensions.
 
 Prints a table (figure, ours, baseline, ratio, target, pass) and writes everything
 measured to `--json FILE`. Exits 0 when the benchmark ran, whatever the verdicts
@@ -44,6 +59,7 @@ import platform
 import shlex
 import shutil
 import sqlite3
+import ssl
 import statistics
 import subprocess
 import sys
@@ -55,6 +71,7 @@ from typing import Any
 from urllib.request import urlopen
 
 from bench.pages import PROJECT, Site, build_templates
+from bench.proctree import TreePeaks
 
 CONCURRENCY = 16
 
@@ -99,6 +116,7 @@ class Run:
     maxrss_mb: float  # the process's own peak RSS (wait4)
     stats: dict[str, Any]
     log: Path
+    others_mb: float = 0.0  # the peaks of the processes the crawl started (bench.proctree)
 
     @property
     def peak_mb(self) -> float:
@@ -108,8 +126,20 @@ class Run:
         return kb / 1024 if kb else self.maxrss_mb
 
     @property
+    def tree_mb(self) -> float:
+        """The sum of the peak RSS of all the crawl's processes (figure 4b)."""
+        return self.peak_mb + self.others_mb
+
+    @property
     def elapsed(self) -> float:
         return float(self.stats.get("elapsed_time_seconds") or self.wall)
+
+    @property
+    def cpu(self) -> float:
+        """Processor seconds of the crawl, from the spider's opening to its closing, its
+        worker processes included (see bench/statsdump.py)."""
+        stats = self.stats
+        return float(stats.get("bench/cpu_s", 0)) + float(stats.get("bench/children_cpu_s", 0))
 
     def check(self, what: str) -> Run:
         if self.returncode != 0:
@@ -133,7 +163,7 @@ class Bench:
             "DOWNLOAD_DELAY": 0,
             "LOG_LEVEL": self.log_level,
             "TELNETCONSOLE_ENABLED": "False",
-            "SPIDER_MODULES": "spiders,bench.spiders",
+            "SPIDER_MODULES": "spiders,bench.spiders,bench.steps",
             "STATS_CLASS": "bench.statsdump.JsonStatsCollector",
             "BENCH_STATS_FILE": stats_file,
             "OUTPUT_DIR": out,
@@ -145,14 +175,18 @@ class Bench:
             args += ["-s", f"{name}={value}"]
         return args
 
-    def crawl(self, spider: str, out: Path, base: str, *extra: str) -> Run:
-        """`scrapy crawl SPIDER` in a subprocess of its own; its peak RSS from wait4."""
+    def crawl(
+        self, spider: str, out: Path, base: str, *extra: str, wrapper: tuple[str, ...] = ()
+    ) -> Run:
+        """`scrapy crawl SPIDER` in a subprocess of its own (run by `wrapper`, if any, e.g.
+        valgrind); its peak RSS from wait4."""
         self.counter += 1
         tag = f"{self.counter:03d}-{spider}"
         stats_file = self.work / "runs" / f"{tag}.stats.json"
         log = self.work / "runs" / f"{tag}.log"
         stats_file.parent.mkdir(parents=True, exist_ok=True)
         command = [
+            *wrapper,
             sys.executable,
             "-m",
             "scrapy",
@@ -173,21 +207,25 @@ class Bench:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
+            peaks = TreePeaks(process.pid)
             _, status, usage = os.wait4(process.pid, 0)
             wall = time.perf_counter() - started
+            peaks.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-        return Run(process.returncode, wall, usage.ru_maxrss / 1024, stats, log)
+        others = peaks.descendants_kb() / 1024
+        return Run(process.returncode, wall, usage.ru_maxrss / 1024, stats, log, others)
 
 
 class Server:
-    """`python -m bench.server` in its own process."""
+    """`python -m bench.server` in its own process (https with `tls`)."""
 
-    def __init__(self, site: Site, site_file: Path, kind: str) -> None:
+    def __init__(self, site: Site, site_file: Path, kind: str, tls: bool) -> None:
         site.save(site_file)
         env = dict(os.environ, PYTHONPATH=str(PROJECT))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.server", str(site_file), "--kind", kind],
+            [sys.executable, "-m", "bench.server", str(site_file), "--kind", kind]
+            + (["--tls"] if tls else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=PROJECT,
@@ -197,12 +235,19 @@ class Server:
         if len(line) != 2 or line[0] != "PORT":
             self.close()
             raise SystemExit("bench: the local server did not start")
-        self.base = f"http://127.0.0.1:{line[1]}"
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{line[1]}"
+
+    def ask(self, path: str) -> dict[str, Any]:
+        context = ssl._create_unverified_context()  # the server's self-signed certificate
+        with urlopen(self.base + path, timeout=10, context=context) as answer:
+            return json.loads(answer.read())
 
     def counts(self, reset: bool = True) -> dict[str, int]:
-        path = "/__bench/reset" if reset else "/__bench/stats"
-        with urlopen(self.base + path, timeout=10) as answer:
-            return json.loads(answer.read())
+        return self.ask("/__bench/reset" if reset else "/__bench/stats")
+
+    def cpu(self) -> float:
+        """The server's processor seconds so far."""
+        return float(self.ask("/__bench/cpu")["cpu_s"])
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -248,7 +293,7 @@ def page_size_setting() -> int:
     return get_project_settings().getint("ROLL_PAGE_SIZE", 50)
 
 
-# --- figures 1, 3 and 4: crawls ---------------------------------------------------------
+# --- figures 1, 3, 4 and 6: crawls ----------------------------------------------------
 
 
 def crawl_figures(bench: Bench, templates: list[dict], pages_dir: Path) -> list[Figure]:
@@ -258,53 +303,26 @@ def crawl_figures(bench: Bench, templates: list[dict], pages_dir: Path) -> list[
     finance_args = ["-a", f"channels={','.join(names)}", "-a", "max_pages=100000"]
     figures: list[Figure] = []
     site = Site(pages_dir, args.n, lids, templates)
-    urls_file = bench.work / "urls.txt"
 
-    # 1. throughput (and memory at N), ours vs bare, alternating
-    ours_rates, bare_rates, ours_rss, bare_rss, ours_elapsed, bare_elapsed = [], [], [], [], [], []
+    # 1 (and 6). first crawls by every contender, in turns
     threaded_rates: list[float] = []
-    last_out = None
-    with Server(site, bench.work / "site.json", args.server) as server:
+    with Server(site, bench.work / "site.json", args.server, args.tls) as server:
         from bench.spiders import write_urls
-
-        write_urls(
-            urls_file, listing_urls(site, server.base, channels, page_size) + site.urls(server.base)
+        from bench.throughput import (
+            contenders,
+            first_crawls,
+            ladder_figure,
+            throughput_figures,
+            url_files,
         )
-        for rep in range(args.repeat):
-            order = ("ours", "bare") if rep % 2 == 0 else ("bare", "ours")
-            for who in order:
-                server.counts()
-                if who == "ours":
-                    out = bench.work / f"out-n{args.n}-{rep}"
-                    run = bench.crawl("finance", out, server.base, *finance_args).check("finance")
-                    written = int(run.stats.get("newscrawl/written", 0))
-                    if written != args.n:
-                        raise SystemExit(
-                            f"bench: finance wrote {written} of {args.n} posts; see {run.log}"
-                        )
-                    ours_rates.append(args.n / run.elapsed)
-                    ours_rss.append(run.peak_mb)
-                    ours_elapsed.append(run.elapsed)
-                    last_out = out
-                else:
-                    run = bench.crawl(
-                        "bench-bare",
-                        bench.work / "out-bare",
-                        server.base,
-                        "-a",
-                        f"urls={urls_file}",
-                    ).check("bench-bare")
-                    fetched = int(run.stats.get("bench/responses", 0))
-                    if fetched < args.n:
-                        raise SystemExit(f"bench: the bare spider fetched {fetched}; see {run.log}")
-                    bare_rates.append(args.n / run.elapsed)
-                    bare_rss.append(run.peak_mb)
-                    bare_elapsed.append(run.elapsed)
-                served = server.counts()
-                if served.get("article", 0) < args.n:
-                    raise SystemExit(f"bench: {who} fetched {served} from the server")
+
+        listing = listing_urls(site, server.base, channels, page_size)
+        todo = contenders(
+            args, url_files(bench.work, site, server.base, listing, args.peer_n), finance_args
+        )
+        measured, last_out = first_crawls(bench, server, todo)
         if args.compare_servers:
-            with Server(site, bench.work / "site-threaded.json", "threaded") as threaded:
+            with Server(site, bench.work / "site-threaded.json", "threaded", args.tls) as threaded:
                 write_urls(
                     bench.work / "urls-threaded.txt",
                     listing_urls(site, threaded.base, channels, page_size)
@@ -319,98 +337,105 @@ def crawl_figures(bench: Bench, templates: list[dict], pages_dir: Path) -> list[
                         f"urls={bench.work / 'urls-threaded.txt'}",
                     ).check("bare")
                     threaded_rates.append(args.n / run.elapsed)
-
-        ours, bare = median(ours_rates), median(bare_rates)
-        r = ratio_of(ours, bare)
-        fig1 = Figure(
-            "throughput",
-            f"1. end-to-end, N={args.n}",
-            ours,
-            bare,
-            "articles/s",
-            "bare spider, same URLs",
-            ">= 0.8x",
-        ).judge(r, r is not None and r >= 0.8)
-        fig1.details = {
-            "ours_articles_per_s": ours_rates,
-            "bare_articles_per_s": bare_rates,
-            "ours_crawl_seconds": ours_elapsed,
-            "bare_crawl_seconds": bare_elapsed,
-            "concurrency": args.concurrency,
-            "server": args.server,
-        }
+        throughput = throughput_figures(args, todo, measured)
         if threaded_rates:
-            fig1.details["bare_with_threaded_http_server_articles_per_s"] = threaded_rates
-            fig1.note = (
-                f"bare spider with the threaded http.server: "
+            throughput[0].details["bare_with_threaded_http_server_articles_per_s"] = threaded_rates
+            throughput[0].note += (
+                f"; bare spider with the threaded http.server: "
                 f"{median(threaded_rates):.0f} articles/s"
             )
-        figures.append(fig1)
+        figures += throughput
+        if "6" in args.wanted:
+            figures.append(ladder_figure(args, todo, measured))
+        if {"3", "5"}.intersection(args.wanted):
+            figures += no_change_figures(bench, server, last_out, finance_args, channels)
+    if "4" in args.wanted:
+        figures += memory_figures(bench, site, channels, finance_args, measured)
+    return figures
 
-        # 3. no-change run, and 5b. the same with the state padded to --ids ids
-        state = last_out / ".newscrawl" / "state.sqlite3"
-        padded = bench.work / "padded" / "state.sqlite3"
-        pad_state(state, padded, args.ids)
-        idle_wall, same_wall, padded_wall, requests = [], [], [], []
-        for rep in range(args.repeat):
-            kinds = ["idle", "same", "padded"]
-            kinds = kinds[rep % 3 :] + kinds[: rep % 3]
-            for kind in kinds:
-                server.counts()
-                if kind == "idle":
-                    run = bench.crawl("bench-idle", bench.work / "out-idle", server.base)
-                    idle_wall.append(run.check("bench-idle").wall)
-                    continue
-                extra = [] if kind == "same" else ["-s", f"STATE_PATH={padded}"]
-                run = bench.crawl("finance", last_out, server.base, *finance_args, *extra)
-                run.check("finance (no change)")
-                served = server.counts()
-                if run.stats.get("newscrawl/written") or run.stats.get("newscrawl/changed"):
-                    raise SystemExit(f"bench: the no-change run wrote posts; see {run.log}")
-                (same_wall if kind == "same" else padded_wall).append(run.wall)
-                if kind == "same":
-                    requests.append(served)
-        ours3, idle3 = median(same_wall), median(idle_wall)
-        r = ratio_of(ours3, idle3)
-        listing = max((c.get("listing", 0) for c in requests), default=0)
-        articles = max((c.get("article", 0) for c in requests), default=0)
-        ok = r is not None and r <= 1.5 and articles == 0 and listing <= len(channels)
-        fig3 = Figure(
-            "no_change",
-            "3. no-change run (wall)",
-            ours3,
-            idle3,
-            "s",
-            "scrapy crawl of a spider doing nothing",
-            "<= 1.5x",
-        ).judge(r, ok)
-        fig3.note = (
-            f"requests: {listing} listing ({len(channels)} channels), "
-            f"{articles} article, {max((c.get('other', 0) for c in requests), default=0)} other"
-        )
-        fig3.details = {
-            "ours_wall_s": same_wall,
-            "idle_wall_s": idle_wall,
-            "requests_by_kind": requests,
-            "channels": len(channels),
-        }
-        figures.append(fig3)
-        r = ratio_of(median(padded_wall), ours3)
-        fig5c = Figure(
-            "state_run",
-            f"5c. no-change run, {args.ids:,} ids in state",
-            median(padded_wall),
-            ours3,
-            "s",
-            f"same run, state of {args.n:,} ids",
-            "<= 1.2x",
-        ).judge(r, r is not None and r <= 1.2)
-        fig5c.details = {"padded_wall_s": padded_wall, "same_wall_s": same_wall}
 
-    # 4. memory at --mem-n, ours vs bare, and the ratio at N for flatness
+def no_change_figures(
+    bench: Bench, server: Server, last_out: Path, finance_args: list[str], channels: list
+) -> list[Figure]:
+    """Figure 3, the run after the first over the same API, and 5c, the same with the
+    state padded to --ids ids."""
+    args = bench.args
+    figures: list[Figure] = []
+    state = last_out / ".newscrawl" / "state.sqlite3"
+    padded = bench.work / "padded" / "state.sqlite3"
+    pad_state(state, padded, args.ids)
+    idle_wall, same_wall, padded_wall, requests = [], [], [], []
+    for rep in range(args.repeat):
+        kinds = ["idle", "same", "padded"]
+        kinds = kinds[rep % 3 :] + kinds[: rep % 3]
+        for kind in kinds:
+            server.counts()
+            if kind == "idle":
+                run = bench.crawl("bench-idle", bench.work / "out-idle", server.base)
+                idle_wall.append(run.check("bench-idle").wall)
+                continue
+            extra = [] if kind == "same" else ["-s", f"STATE_PATH={padded}"]
+            run = bench.crawl("finance", last_out, server.base, *finance_args, *extra)
+            run.check("finance (no change)")
+            served = server.counts()
+            if run.stats.get("newscrawl/written") or run.stats.get("newscrawl/changed"):
+                raise SystemExit(f"bench: the no-change run wrote posts; see {run.log}")
+            (same_wall if kind == "same" else padded_wall).append(run.wall)
+            if kind == "same":
+                requests.append(served)
+    ours3, idle3 = median(same_wall), median(idle_wall)
+    r = ratio_of(ours3, idle3)
+    listing = max((c.get("listing", 0) for c in requests), default=0)
+    articles = max((c.get("article", 0) for c in requests), default=0)
+    ok = r is not None and r <= 1.5 and articles == 0 and listing <= len(channels)
+    fig3 = Figure(
+        "no_change",
+        "3. no-change run (wall)",
+        ours3,
+        idle3,
+        "s",
+        "scrapy crawl of a spider doing nothing",
+        "<= 1.5x",
+    ).judge(r, ok)
+    fig3.note = (
+        f"requests: {listing} listing ({len(channels)} channels), "
+        f"{articles} article, {max((c.get('other', 0) for c in requests), default=0)} other"
+    )
+    fig3.details = {
+        "ours_wall_s": same_wall,
+        "idle_wall_s": idle_wall,
+        "requests_by_kind": requests,
+        "channels": len(channels),
+    }
+    figures.append(fig3)
+    r = ratio_of(median(padded_wall), ours3)
+    fig5c = Figure(
+        "state_run",
+        f"5c. no-change run, {args.ids:,} ids in state",
+        median(padded_wall),
+        ours3,
+        "s",
+        f"same run, state of {args.n:,} ids",
+        "<= 1.2x",
+    ).judge(r, r is not None and r <= 1.2)
+    fig5c.details = {"padded_wall_s": padded_wall, "same_wall_s": same_wall}
+    figures.append(fig5c)
+    return figures
+
+
+def memory_figures(
+    bench: Bench, site: Site, channels: list, finance_args: list[str], measured: dict
+) -> list[Figure]:
+    """Figure 4, peak RSS at --mem-n, ours vs bare, and the ratio at N for flatness; 4b,
+    the same for the sum of the peaks of all the crawl's processes."""
+    args = bench.args
+    page_size = page_size_setting()
+    figures: list[Figure] = []
+    ours_rss, bare_rss = measured["ours"].peak_mb, measured["bare"].peak_mb
+    ours_tree, bare_tree = measured["ours"].tree_mb, measured["bare"].tree_mb
     mem_site = site.with_n(args.mem_n)
-    mem_ours, mem_bare, mem_rates = [], [], []
-    with Server(mem_site, bench.work / "site-mem.json", args.server) as server:
+    mem_ours, mem_bare, mem_rates, tree_ours, tree_bare = [], [], [], [], []
+    with Server(mem_site, bench.work / "site-mem.json", args.server, args.tls) as server:
         from bench.spiders import write_urls
 
         mem_urls = bench.work / "urls-mem.txt"
@@ -430,6 +455,7 @@ def crawl_figures(bench: Bench, templates: list[dict], pages_dir: Path) -> list[
                             f"{run.stats.get('newscrawl/written')}; see {run.log}"
                         )
                     mem_ours.append(run.peak_mb)
+                    tree_ours.append(run.tree_mb)
                     mem_rates.append(args.mem_n / run.elapsed)
                     shutil.rmtree(out, ignore_errors=True)
                 else:
@@ -437,13 +463,14 @@ def crawl_figures(bench: Bench, templates: list[dict], pages_dir: Path) -> list[
                         "bench-bare", bench.work / "out-bare", server.base, "-a", f"urls={mem_urls}"
                     ).check("bench-bare")
                     mem_bare.append(run.peak_mb)
+                    tree_bare.append(run.tree_mb)
     ours4, bare4 = median(mem_ours), median(mem_bare)
     r = ratio_of(ours4, bare4)
     r_small = ratio_of(median(ours_rss), median(bare_rss))
     flat = r is not None and r_small is not None and r <= r_small + 0.05
     fig4 = Figure(
         "memory",
-        f"4. peak RSS, N={args.mem_n}",
+        f"4. peak RSS, one process, N={args.mem_n}",
         ours4,
         bare4,
         "MB",
@@ -463,7 +490,28 @@ def crawl_figures(bench: Bench, templates: list[dict], pages_dir: Path) -> list[
         "ours_articles_per_s": mem_rates,
     }
     figures.append(fig4)
-    figures.append(fig5c)
+    ours4b, bare4b = median(tree_ours), median(tree_bare)
+    r = ratio_of(ours4b, bare4b)
+    fig4b = Figure(
+        "memory_all_processes",
+        f"4b. sum of peak RSS, all processes, N={args.mem_n}",
+        ours4b,
+        bare4b,
+        "MB",
+        "bare spider, same URLs",
+        "<= 1.6x",
+    ).judge(r, r is not None and r <= 1.6)
+    fig4b.note = (
+        f"at N={args.n}: {median(ours_tree):.0f} MB vs {median(bare_tree):.0f} MB; "
+        "each process's VmHWM, sampled every 50 ms (bench/proctree.py)"
+    )
+    fig4b.details = {
+        "ours_mb": tree_ours,
+        "bare_mb": tree_bare,
+        f"ours_mb_at_{args.n}": ours_tree,
+        f"bare_mb_at_{args.n}": bare_tree,
+    }
+    figures.append(fig4b)
     return figures
 
 
@@ -569,25 +617,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="auto",
         help="real-sized page templates: the shared corpus when present, or synthetic",
     )
+    p.add_argument(
+        "--peer-n",
+        type=int,
+        default=300,
+        help="articles of the peer's crawls (300: trafilatura is slow; at most --n)",
+    )
     p.add_argument("--server", choices=("asyncio", "threaded"), default="asyncio")
+    p.add_argument(
+        "--tls",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve https, as Sina does (default), or plain http (--no-tls)",
+    )
     p.add_argument(
         "--compare-servers",
         action="store_true",
         help="also time the bare spider against the threaded http.server",
     )
+    p.add_argument(
+        "--instructions",
+        action="store_true",
+        help="figure 6b also counts instructions under valgrind's callgrind (slow)",
+    )
     p.add_argument("--log-level", default="INFO", help="LOG_LEVEL of every crawl (INFO)")
-    p.add_argument("--figures", default="1,2,3,4,5", help="which figures (1,2,3,4,5)")
+    p.add_argument(
+        "--figures",
+        default="1,2,3,4,5",
+        help="which figures (1,2,3,4,5; 6, the cost of each step, adds 8 contenders to 1)",
+    )
     p.add_argument("--json", type=Path, help="write the figures and raw timings here")
     p.add_argument("--workdir", type=Path, help="keep the work files here (default: temporary)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = p.parse_args(argv)
     args.mem_repeat = args.mem_repeat or args.repeat
+    args.wanted = sorted({w.strip() for w in args.figures.split(",")})
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    wanted = {w.strip() for w in args.figures.split(",")}
+    wanted = args.wanted
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newscrawl-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
@@ -611,7 +681,11 @@ def main(argv: list[str] | None = None) -> int:
 
             figures += per_page_figures(args, templates, pages_dir)
             print(table(figures), flush=True)
-        if wanted & {"1", "3", "4"}:
+        if "6" in wanted:
+            from bench.components import component_figure
+
+            figures.append(component_figure(args, workdir / "components"))
+        if {"1", "3", "4", "6"}.intersection(wanted):
             figures += crawl_figures(bench, templates, pages_dir)
         if "5" in wanted:
             from bench.statescale import state_figures
@@ -626,18 +700,32 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     order = [
         "throughput",
+        "throughput_floor",
+        "throughput_peer",
         "per_page_real",
         "per_page_fixtures",
         "per_page_trafilatura",
         "no_change",
         "memory",
+        "memory_all_processes",
         "state_known",
         "state_record",
         "state_run",
+        "ladder",
+        "components",
     ]
     figures.sort(key=lambda f: order.index(f.key) if f.key in order else len(order))
     print()
     print(table(figures))
+    for figure in figures:
+        if figure.key == "ladder":
+            from bench.throughput import ladder_table
+
+            print("\n" + ladder_table(figure))
+        if figure.key == "components":
+            from bench.components import table_text
+
+            print("\n" + table_text(figure.details))
     command = "python -m bench " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
     )

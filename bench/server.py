@@ -1,9 +1,12 @@
 """The benchmark's HTTP server on 127.0.0.1: a roll API and N article pages, in a process
 of its own so that it never shares the crawler's GIL.
 
-    python -m bench.server SITE.json [--kind asyncio|threaded]
+    python -m bench.server SITE.json [--kind asyncio|threaded] [--tls]
 
-prints `PORT <n>` once it listens, then serves until stdin closes or it is killed.
+prints `PORT <n>` once it listens, then serves until stdin closes or it is killed. With
+`--tls` it serves https, with a self-signed certificate for 127.0.0.1 made at start (the
+tests' own, tests/localserver.py), as Sina does: the crawler then pays the TLS handshakes
+and the decryption of every page, as it does against Sina.
 
 SITE.json (written by `bench.pages.Site.save`) names a few page templates, each holding
 its own document id, and says how many articles each channel (`lid`) lists. Article `k`
@@ -16,6 +19,7 @@ Paths:
     /<section>/<day>/doc-<id>.shtml              an article page
     /__bench/stats                               requests by kind since the last reset
     /__bench/reset                               zero the counters (answers the old ones)
+    /__bench/cpu                                 the server's CPU seconds so far
 
 `--kind threaded` serves the same answers through the tests' `http.server`-based
 `LocalServer` (tests/localserver.py), to measure what that server costs.
@@ -28,12 +32,14 @@ import asyncio
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bench.pages import Site
 
+TESTS = Path(__file__).resolve().parent.parent / "tests"
 NOT_FOUND = b"<html><body>404 Not Found</body></html>"
 
 
@@ -49,6 +55,8 @@ class App:
     def answer(self, target: str) -> tuple[int, str, bytes]:
         parts = urlsplit(target)
         path = parts.path
+        if path == "/__bench/cpu":
+            return 200, "application/json", json.dumps({"cpu_s": time.process_time()}).encode()
         if path.startswith("/__bench/"):
             with self.lock:
                 counts = dict(self.counts)
@@ -91,7 +99,7 @@ class App:
         }
         return json.dumps({"result": result}, ensure_ascii=False).encode()
 
-    base = ""  # http://127.0.0.1:<port>, set once listening
+    base = ""  # http(s)://127.0.0.1:<port>, set once listening
 
 
 def head(status: int, content_type: str, length: int) -> bytes:
@@ -130,9 +138,11 @@ class HttpProtocol(asyncio.Protocol):
             self.transport.write(head(status, content_type, len(body)) + body)
 
 
-async def serve_asyncio(app: App, ready) -> None:
+async def serve_asyncio(app: App, ready, tls: bool) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: HttpProtocol(app), "127.0.0.1", 0, backlog=512)
+    server = await loop.create_server(
+        lambda: HttpProtocol(app), "127.0.0.1", 0, backlog=512, ssl=tls_context() if tls else None
+    )
     port = server.sockets[0].getsockname()[1]
     ready(port)
     stop = asyncio.Event()
@@ -141,19 +151,27 @@ async def serve_asyncio(app: App, ready) -> None:
         await stop.wait()
 
 
-def serve_threaded(app: App, ready) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+def serve_threaded(app: App, ready, tls: bool) -> None:
+    sys.path.insert(0, str(TESTS))
     from localserver import Answer, LocalServer  # the tests' server
 
     def handler(target: str) -> Answer:
         status, content_type, body = app.answer(target)
         return Answer(status, body, {"Content-Type": content_type})
 
-    server = LocalServer()
+    server = LocalServer(tls=tls)
     server.routes = _AnyPath(handler)  # every path goes to the handler
     with server:
         ready(server.httpd.server_port)
         sys.stdin.read()  # until the benchmark closes our stdin
+
+
+def tls_context():
+    """The tests' server context: a fresh self-signed certificate for 127.0.0.1."""
+    sys.path.insert(0, str(TESTS))
+    from localserver import _tls_context
+
+    return _tls_context()
 
 
 class _AnyPath(dict):
@@ -169,17 +187,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="the benchmark's local roll API and pages")
     parser.add_argument("site", type=Path)
     parser.add_argument("--kind", choices=("asyncio", "threaded"), default="asyncio")
+    parser.add_argument("--tls", action="store_true", help="serve https")
     args = parser.parse_args(argv)
     app = App(Site.load(args.site))
 
     def ready(port: int) -> None:
-        app.base = f"http://127.0.0.1:{port}"
+        app.base = f"{'https' if args.tls else 'http'}://127.0.0.1:{port}"
         print(f"PORT {port}", flush=True)
 
     if args.kind == "asyncio":
-        asyncio.run(serve_asyncio(app, ready))
+        asyncio.run(serve_asyncio(app, ready, args.tls))
     else:
-        serve_threaded(app, ready)
+        serve_threaded(app, ready, args.tls)
 
 
 if __name__ == "__main__":
