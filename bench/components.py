@@ -93,7 +93,8 @@ class Components:
         self.out.mkdir(parents=True, exist_ok=True)
         self.channels = ChannelConfig.load(None)
         self.store = SQLiteStore(work / "state.sqlite3")
-        self.counter = self.batched = 0
+        self.counter = 0
+        self.batch: list = []
         self.tls = TlsPair()
         self.listing_body = roll_page(work)
         self.log = logging.getLogger("bench.components.post")
@@ -160,31 +161,41 @@ class Components:
         return render_post(page.article).encode("utf-8")
 
     def write(self, page: Page) -> None:
-        fsync, os.fsync = os.fsync, lambda fd: None
-        try:
-            self.write_fsync(page)
-        finally:
-            os.fsync = fsync
+        """The post to its temporary file, then renamed into place: no fsync."""
+        staged = self.stage(page)
+        staged.file.close()
+        staged.put_in_place()
 
     def write_fsync(self, page: Page) -> None:
-        from newscrawl.pipelines import write_if_changed
+        """The same with its fsync, one post at a time (the crawl makes them side by side,
+        a group at a time: newscrawl.commit)."""
+        staged = self.stage(page)
+        staged.make_durable()
+        staged.put_in_place()
+
+    def stage(self, page: Page):
+        from newscrawl.commit import stage
+        from newscrawl.pipelines import temp_prefix
 
         self.counter += 1
-        write_if_changed(self.out / f"{self.counter}.md", self.render(page))
+        path = self.out / f"{self.counter}.md"
+        return stage(path, self.render(page), self.next_record(), temp_prefix(path.name))
+
+    def next_record(self):
+        from newscrawl.store import Record
+
+        self.counter += 1
+        return Record(f"irec{self.counter:010d}", URL, "output/x.md", "0" * 64)
 
     def record(self, page: Page) -> None:
-        self.counter += 1
-        self.store.record(f"irec{self.counter:010d}", URL, "output/x.md", "0" * 64)
+        self.store.record([self.next_record()])
 
     def record_batch(self, page: Page) -> None:
-        """One record of a batch: a transaction commits every PER_LISTING records."""
-        db = self.store.db
-        if not db.in_transaction:
-            db.execute("BEGIN")
-        self.record(page)
-        self.batched += 1
-        if self.batched % PER_LISTING == 0:
-            db.execute("COMMIT")
+        """One record of a batch: the state records PER_LISTING at a time."""
+        self.batch.append(self.next_record())
+        if len(self.batch) == PER_LISTING:
+            self.store.record(self.batch)
+            self.batch = []
 
     def before(self, name: str) -> None:
         """Untimed preparation of a round of component `name`."""
@@ -193,8 +204,9 @@ class Components:
 
     def after(self, name: str) -> None:
         """What a round of `name` leaves to finish, timed with it (a batch's last commit)."""
-        if name == "record_batch" and self.store.db.in_transaction:
-            self.store.db.execute("COMMIT")
+        if name == "record_batch" and self.batch:
+            self.store.record(self.batch)
+            self.batch = []
 
     def listing(self, page: Page) -> None:
         """A 50-article roll page per call, divided by 50 when reported."""

@@ -9,7 +9,7 @@ import statistics
 import time
 from pathlib import Path
 
-from newscrawl.store import SQLiteStore
+from newscrawl.store import Record, SQLiteStore
 
 BATCH = 50  # ids per known() call: one roll-API page
 
@@ -63,12 +63,12 @@ def time_record(store: SQLiteStore, calls: int, offset: int) -> list[float]:
     for i in range(calls):
         doc_id = f"irec{offset + i:011d}"
         started = time.perf_counter()
-        store.record(
+        store.record([Record(
             doc_id,
             f"https://finance.sina.com.cn/x/doc-{doc_id}.shtml",
             f"output/{doc_id}.md",
             "0" * 64,
-        )
+        )])
         times.append(time.perf_counter() - started)
     return times
 

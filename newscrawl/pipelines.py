@@ -11,6 +11,7 @@ import re
 import socket
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.clean import absolute_https
+from newscrawl.commit import FILE_MODE, CommitFailed, GroupCommit, stage
 from newscrawl.exporters import (
     SITE_AUTHOR,
     read_yaml,
@@ -29,14 +31,13 @@ from newscrawl.exporters import (
 )
 from newscrawl.faults import make_folder, write_failure
 from newscrawl.stats import count_drop, record_drop, refuse_start, stop_for_fault
-from newscrawl.store import StateFailed, crawl_store
+from newscrawl.store import Record, StateFailed, crawl_store
 
 logger = logging.getLogger(__name__)
 
 _FIRST_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 _SAFE_DOC_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 PLACEHOLDER_IMAGES = re.compile(r"sinaimg\.cn/default/")
-FILE_MODE = 0o666 & ~os.umask(os.umask(0))  # what open() would give a new file
 STALE_SHARED_TEMP = 3600  # seconds: a temporary file this old belongs to no live worker
 _TEMP_WRITER = re.compile(r"\.(?P<pid>\d+)@(?P<host>.+)\.[^.]+\.tmp$")
 
@@ -102,10 +103,12 @@ class WritePostPipeline:
     the article in the state store, if the crawl has one, so it counts as known only once
     its file is safely on disk.
 
-    The file is written in the reactor's thread, and recorded in the same turn of it: a
-    crawl killed in between would leave a post the state does not know (the next run
-    would fetch it again, and find it unchanged). A writer thread measured no faster here,
-    and widened that gap enough to show in the kill tests.
+    Posts are committed in groups (newscrawl.commit): the posts that reach the pipeline
+    while the disk is busy with the last group are made durable together, in threads, then
+    renamed into place and recorded in one transaction. The item is done when its group
+    is. Renames and records run in the reactor's thread, one right after the other: a crawl
+    killed in between would leave posts the state does not know (the next run would fetch
+    them again, and find them unchanged).
 
     An OUTPUT_DIR that cannot be written fails the run as the spider opens, before any
     request. A write that fails during the run (a full disk, ...) stops the run with one
@@ -117,6 +120,8 @@ class WritePostPipeline:
         self.output_dir = output_dir
         self.author = author
         self.stopped = ""  # the fault that stopped the run, once one did
+        # As many fsyncs side by side as there can be pages in the crawl's hands.
+        self.commits = GroupCommit(self.record, crawler.settings.getint("CONCURRENT_REQUESTS"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WritePostPipeline:
@@ -141,36 +146,52 @@ class WritePostPipeline:
             # long ago, are stale.
             remove_stale_temp_files(self.output_dir, 0 if store.exclusive else STALE_SHARED_TEMP)
 
-    def process_item(self, item: Any) -> Any:
+    def close_spider(self) -> None:
+        self.commits.close()
+        self.crawler.stats.set_value("newscrawl/commit_groups", self.commits.groups)
+
+    async def process_item(self, item: Any) -> Any:
         post = ItemAdapter(item)
         if self.stopped:
             raise self.not_written(post)
         data = render_post(item, self.author).encode("utf-8")
         path = self.output_dir / f"{post['doc_id']}.md"
+        record = Record(post["doc_id"], post["url"], str(path), content_hash(data))
         try:
-            change = write_if_changed(path, data)
+            staged = stage(path, data, record, temp_prefix(path.name))
+            await self.commits.commit(staged)
         except OSError as exc:
-            failure = write_failure(exc, f"the post {path}", "OUTPUT_DIR", during_run=True)
-            self.stop(*failure)
-            raise self.not_written(post) from None
-        if change == "unchanged":
+            raise self.write_failed(path, exc, post) from None
+        except CommitFailed as exc:
+            raise self.write_failed(exc.path, exc.error, post) from None
+        except StateFailed as exc:  # its ERROR is logged; the run is stopping
+            self.stopped = f"the run stopped ({exc.reason})"
+        if staged.change == "unchanged":
             self.crawler.stats.inc_value("newscrawl/unchanged")
             logger.debug("Unchanged %s (%s)", path, post["url"])
-        elif change == "new":
+        elif staged.change == "new":
             self.crawler.stats.inc_value("newscrawl/written")
             logger.info("Wrote new %s (%s)", path, post["url"])
         else:
             self.crawler.stats.inc_value("newscrawl/changed")
             logger.info("Rewrote changed %s (%s)", path, post["url"])
         # For feeds: the sync feed exports only new and changed posts (newscrawl.feeds).
-        post["path"], post["content_hash"], post["change"] = str(path), content_hash(data), change
+        post["path"], post["content_hash"] = str(path), record.content_hash
+        post["change"] = staged.change
+        return item
+
+    def record(self, records: Sequence[Record]) -> None:
         store = crawl_store(self.crawler)
         if store is not None:
-            try:
-                store.record(post["doc_id"], post["url"], post["path"], post["content_hash"])
-            except StateFailed as exc:  # its ERROR is logged; the run is stopping
-                self.stopped = f"the run stopped ({exc.reason})"
-        return item
+            store.record(records)
+
+    def write_failed(self, path: Path, exc: OSError, post: ItemAdapter) -> DropItem:
+        """The first failed write stops the run; this post and the others not written
+        with it are dropped as `run-stopped`."""
+        if not self.stopped:
+            failure = write_failure(exc, f"the post {path}", "OUTPUT_DIR", during_run=True)
+            self.stop(*failure)
+        return self.not_written(post)
 
     def stop(self, reason: str, message: str) -> None:
         self.stopped = f"the run stopped ({reason})"
@@ -197,19 +218,6 @@ def check_writable(folder: Path) -> None:
     finally:
         os.close(fd)
         os.unlink(probe)
-
-
-def write_if_changed(path: Path, data: bytes) -> str:
-    """Write `data` to `path` unless it holds them already: `new`, `changed` or
-    `unchanged`."""
-    try:
-        previous = path.read_bytes()
-    except FileNotFoundError:
-        previous = None
-    if previous == data:
-        return "unchanged"
-    write_atomically(path, data)
-    return "new" if previous is None else "changed"
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -13,7 +13,7 @@ finds it unchanged), never known and not on disk. A Redis fault is a StateError
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -26,6 +26,8 @@ from newscrawl.state_schema import StateError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from newscrawl.store import Record
 
 DEFAULT_KEY = "newscrawl:known"
 MARKS_KEY = "newscrawl:marks"  # small named values kept across runs (a HASH)
@@ -125,12 +127,17 @@ class RedisStore:
             )
         return found
 
-    def record(self, doc_id: str, url: str, path: str, content_hash: str) -> None:
+    def record(self, records: Sequence[Record]) -> None:
+        """One round trip: a MULTI/EXEC transaction, so that other workers see all of
+        them or none."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        entry = {"url": url, "path": path, "content_hash": content_hash,
-                 "first_seen": now, "last_seen": now}
         with self._redis():
-            self._record(keys=[self.key], args=[doc_id, json.dumps(entry)])
+            batch = self.client.pipeline(transaction=True)
+            for doc_id, url, path, content_hash in records:
+                entry = {"url": url, "path": path, "content_hash": content_hash,
+                         "first_seen": now, "last_seen": now}
+                self._record(keys=[self.key], args=[doc_id, json.dumps(entry)], client=batch)
+            batch.execute()
 
     def mark(self, name: str) -> str | None:
         """The mark as it was when the spider's current run started: what earlier runs

@@ -16,11 +16,11 @@ import fcntl
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, NamedTuple, Protocol
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -56,10 +56,20 @@ class StateFailed(CloseSpider):
     """The state failed during the run: its ERROR is logged, and the spider is closing."""
 
 
+class Record(NamedTuple):
+    """What the state keeps of one written article."""
+
+    doc_id: str
+    url: str
+    path: str
+    content_hash: str
+
+
 class Store(Protocol):
     def known(self, doc_ids: Iterable[str]) -> set[str]: ...
 
-    def record(self, doc_id: str, url: str, path: str, content_hash: str) -> None: ...
+    def record(self, records: Sequence[Record]) -> None:
+        """Records articles written: all of them at once, or (on a fault) none."""
 
     def mark(self, name: str) -> str | None: ...
 
@@ -152,15 +162,22 @@ class SQLiteStore:
                 found.update(row[0] for row in self.db.execute(query, chunk))
         return found
 
-    def record(self, doc_id: str, url: str, path: str, content_hash: str) -> None:
+    def record(self, records: Sequence[Record]) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._failures():
-            self.db.execute(
-                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(doc_id) DO UPDATE"
-                " SET url=excluded.url, path=excluded.path, content_hash=excluded.content_hash,"
-                " last_seen=excluded.last_seen",
-                (doc_id, url, path, content_hash, now, now),
-            )
+            self.db.execute("BEGIN")
+            try:
+                self.db.executemany(
+                    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(doc_id) DO"
+                    " UPDATE SET url=excluded.url, path=excluded.path,"
+                    " content_hash=excluded.content_hash, last_seen=excluded.last_seen",
+                    [(*record, now, now) for record in records],
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
     def mark(self, name: str) -> str | None:
         with self._failures():
@@ -217,9 +234,9 @@ class GuardedStore:
         with self._guard():
             return self.store.known(doc_ids)
 
-    def record(self, doc_id: str, url: str, path: str, content_hash: str) -> None:
+    def record(self, records: Sequence[Record]) -> None:
         with self._guard():
-            self.store.record(doc_id, url, path, content_hash)
+            self.store.record(records)
 
     def mark(self, name: str) -> str | None:
         with self._guard():

@@ -1,0 +1,167 @@
+"""The group commit of posts: each post goes to a temporary file at once; the posts that
+gathered while the disk was busy are then made durable together, put in place and
+recorded together.
+
+An fsync waits for the disk, one to fifteen milliseconds on a shared machine: made one
+after another in the reactor's thread, those waits were the largest cost of a post beyond
+lxml's parse. Here they run side by side in threads (the file system commits its journal
+once for all of them) while the reactor goes on parsing other pages, and the group's
+records take one transaction. A post is still recorded only once it is on disk: a crawl
+killed at any moment leaves whole posts, and temporary files that the next run removes
+(newscrawl.pipelines.remove_stale_temp_files).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from newscrawl.store import Record
+
+FILE_MODE = 0o666 & ~os.umask(os.umask(0))  # what open() would give a new file
+
+
+class CommitFailed(Exception):
+    """The post at `path` could not be made durable or put in place (`error` says why)."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(f"{path}: {error}")
+        self.path = path
+        self.error = error
+
+
+@dataclass
+class StagedPost:
+    """A post on its way to `path`: `new`, `changed` (its bytes in `temp`, written but not
+    yet durable) or `unchanged` (`path` holds its bytes already: it is only recorded)."""
+
+    path: Path
+    record: Record
+    change: str
+    temp: Path | None = None
+    file: BinaryIO | None = None
+    done: asyncio.Future[None] | None = None  # set by GroupCommit.commit
+
+    def make_durable(self) -> None:
+        """fsync through the descriptor the post was written with (a descriptor opened
+        later may miss a write-back error that happened in between). Runs in a thread."""
+        if self.file is None:
+            return
+        try:
+            os.fsync(self.file.fileno())
+        except OSError as exc:
+            raise CommitFailed(self.path, exc) from None
+        finally:
+            self.file.close()
+
+    def put_in_place(self) -> None:
+        if self.temp is not None:
+            try:
+                os.replace(self.temp, self.path)
+            except OSError as exc:
+                raise CommitFailed(self.path, exc) from None
+
+    def discard(self, failure: BaseException) -> None:
+        if self.file is not None:
+            with contextlib.suppress(OSError):  # the bytes a full disk refused, once more
+                self.file.close()
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+        if self.done is not None and not self.done.done():
+            self.done.set_exception(failure)
+
+
+def stage(path: Path, data: bytes, record: Record, temp_prefix: str) -> StagedPost:
+    """The post `data` for `path`, written to a temporary file next to it unless `path`
+    holds these bytes already. The file is named by `temp_prefix`, so that a crawl killed
+    before the commit leaves a file the next run removes. Raises OSError."""
+    try:
+        previous = path.read_bytes()
+    except FileNotFoundError:
+        previous = None
+    if previous == data:
+        return StagedPost(path, record, "unchanged")
+    change = "new" if previous is None else "changed"
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix, suffix=".tmp")
+    staged = StagedPost(path, record, change, Path(name), open(fd, "wb"))  # noqa: SIM115
+    try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide posts from a web server
+        staged.file.write(data)
+        staged.file.flush()
+    except BaseException as exc:
+        staged.discard(exc)
+        raise
+    return staged
+
+
+class GroupCommit:
+    """Commits staged posts in groups. `await commit(post)` returns once the post is on
+    disk, in place, and recorded by `record` (which takes a whole group's records at
+    once); it raises CommitFailed when the post could not be written, and whatever
+    `record` raised when the group could not be recorded (its posts are in place)."""
+
+    def __init__(self, record: Callable[[Sequence[Record]], None], threads: int) -> None:
+        self.record = record
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="newscrawl-fsync")
+        self.waiting: list[StagedPost] = []
+        self.committer: asyncio.Task[None] | None = None
+        self.groups = 0
+
+    async def commit(self, post: StagedPost) -> None:
+        post.done = asyncio.get_running_loop().create_future()
+        self.waiting.append(post)
+        if self.committer is None or self.committer.done():
+            self.committer = asyncio.ensure_future(self._commit_waiting())
+        await post.done
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+    async def _commit_waiting(self) -> None:
+        while self.waiting:
+            group, self.waiting = self.waiting, []
+            self.groups += 1
+            try:
+                placed = await self._place(group)
+                if placed:
+                    self.record([post.record for post in placed])
+            except BaseException as exc:  # record's fault, or ours: no post waits forever
+                for post in group:
+                    post.discard(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for post in placed:
+                post.done.set_result(None)  # type: ignore[union-attr]
+
+    async def _place(self, group: list[StagedPost]) -> list[StagedPost]:
+        """Makes the group's posts durable, then puts them in place: the posts placed.
+        When one cannot be, it and the posts after it are discarded with its failure."""
+        loop = asyncio.get_running_loop()
+        syncs = [loop.run_in_executor(self.pool, post.make_durable) for post in group]
+        outcomes = await asyncio.gather(*syncs, return_exceptions=True)
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, BaseException):
+                group = self._discard_from(group, index, outcome)
+                break
+        for index, post in enumerate(group):
+            try:
+                post.put_in_place()
+            except CommitFailed as exc:
+                return self._discard_from(group, index, exc)
+        return group
+
+    @staticmethod
+    def _discard_from(
+        group: list[StagedPost], start: int, failure: BaseException
+    ) -> list[StagedPost]:
+        for post in group[start:]:
+            post.discard(failure)
+        return group[:start]
