@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bench.spiders import FloorSpider, write_replacing
+from bench.spiders import FloorSpider, article_id, write_replacing
 
 # step: what it adds to the one before (the first adds to the floor)
 STEPS = {
@@ -27,8 +27,8 @@ STEPS = {
     "clean": "cleaning the body",
     "validate": "header image, label, validation (front matter rendered, read back)",
     "write": "rendering the post and writing it instead of the small file (no fsync)",
-    "fsync": "one fsync per post",
-    "record": "recording each post in the SQLite state (one commit each)",
+    "fsync": "the fsync of each post, side by side with the others of its group",
+    "record": "recording the posts in the SQLite state (one commit per group)",
 }
 _PLAIN_WITH_STATE = {"ITEM_PIPELINES": {}, "EXTENSIONS": {"newscrawl.store.StateStore": 100}}
 
@@ -68,7 +68,13 @@ class StepSpider(FloorSpider):
         async for request in super().start():
             yield request
 
-    def keep(self, response: Any, doc_id: str) -> None:
+    async def parse(self, response: Any) -> None:
+        self.crawler.stats.inc_value("bench/responses")
+        doc_id = article_id(response.url)
+        if doc_id:
+            await self.keep(response, doc_id)
+
+    async def keep(self, response: Any, doc_id: str) -> None:  # type: ignore[override]
         from newscrawl.sina import parse_article
 
         article = parse_article(response)
@@ -80,6 +86,6 @@ class StepSpider(FloorSpider):
         for check in self.checks:
             check.process_item(article)
         if self.reaches("write"):
-            self.writer.process_item(article)
+            await self.writer.process_item(article)
         else:
             write_replacing(self.output_dir / f"{doc_id}.txt", article.title.encode("utf-8"))
