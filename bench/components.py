@@ -289,27 +289,15 @@ class TlsPair:
 
 
 def self_signed():
-    from datetime import UTC, datetime, timedelta
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    """The tests' self-signed certificate for 127.0.0.1, as pyOpenSSL objects."""
     from OpenSSL import crypto
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    from bench.server import TESTS
+
+    sys.path.insert(0, str(TESTS))
+    from localserver import self_signed_certificate
+
+    cert, key = self_signed_certificate()
     return crypto.X509.from_cryptography(cert), crypto.PKey.from_cryptography_key(key)
 
 

@@ -102,13 +102,13 @@ class LocalServer:
         self.httpd.server_close()
 
 
-def _tls_context() -> ssl.SSLContext:
-    """A server context with a fresh self-signed certificate for 127.0.0.1."""
+def self_signed_certificate():
+    """A fresh self-signed certificate for 127.0.0.1 and its key (cryptography's)."""
     from datetime import UTC, datetime, timedelta
     from ipaddress import IPv4Address
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
@@ -129,6 +129,14 @@ def _tls_context() -> ssl.SSLContext:
         )
         .sign(key, hashes.SHA256())
     )
+    return cert, key
+
+
+def _tls_context() -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for 127.0.0.1."""
+    from cryptography.hazmat.primitives import serialization
+
+    cert, key = self_signed_certificate()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     with tempfile.TemporaryDirectory() as tmp:
         cert_file, key_file = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
