@@ -145,11 +145,14 @@ class GroupCommit:
         """Makes the group's posts durable, then puts them in place: the posts placed.
         When one cannot be, it and the posts after it are discarded with its failure."""
         loop = asyncio.get_running_loop()
-        syncs = [loop.run_in_executor(self.pool, post.make_durable) for post in group]
-        outcomes = await asyncio.gather(*syncs, return_exceptions=True)
-        for index, outcome in enumerate(outcomes):
+        written = [post for post in group if post.file is not None]
+        outcomes = await asyncio.gather(
+            *(loop.run_in_executor(self.pool, post.make_durable) for post in written),
+            return_exceptions=True,
+        )
+        for post, outcome in zip(written, outcomes, strict=True):
             if isinstance(outcome, BaseException):
-                group = self._discard_from(group, index, outcome)
+                group = self._discard_from(group, group.index(post), outcome)
                 break
         for index, post in enumerate(group):
             try:
