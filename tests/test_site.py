@@ -4,9 +4,12 @@ tests/test_site_browser.py. Needs Node.js and npm (skipped without them, failing
 
 from __future__ import annotations
 
+import re
+import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import hexosite
@@ -108,3 +111,33 @@ def test_port_in_use_is_one_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     [error] = errors(result)
     assert f"127.0.0.1:{port}" in error and "--port" in error, error
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_serving_stops_on_ctrl_c_or_sigterm_even_when_sigint_was_ignored(
+    tmp_path: Path, signum: int
+) -> None:
+    """A shell's background job inherits SIGINT ignored: Ctrl-C (or SIGTERM) must still stop
+    the server, with its log line and exit status 0."""
+    write_post(tmp_path / "out", "doc-one", "<p>一</p>")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "site", "--serve", "--port", "0",
+         "--site", str(tmp_path / "site"), str(tmp_path / "out")],
+        cwd=PROJECT, env=crawl_env(), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        serving = re.search(r"Serving .* at (http://127\.0\.0\.1:\d+/)", line)
+        if serving:
+            break
+    else:
+        pytest.fail("".join(lines))
+    with urllib.request.urlopen(serving.group(1)) as page:
+        assert page.status == 200
+    process.send_signal(signum)
+    _, rest = process.communicate(timeout=120)
+    assert process.returncode == 0, "".join(lines) + rest
+    assert "Stopped serving" in rest

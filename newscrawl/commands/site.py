@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
+from scrapy.utils.ossignal import install_shutdown_handlers
 
 from newscrawl import site
 from newscrawl.preflight import check_scrapy_files
@@ -63,6 +65,9 @@ class Command(ScrapyCommand):
             logger.error("%s", exc)
             self.exitcode = 1
             return
+        # Ctrl-C or SIGTERM stops serving, also when started by a shell that ignores
+        # SIGINT in the background jobs it starts (the process inherits that).
+        install_shutdown_handlers(signal.default_int_handler)
         host, port = httpd.server_address[:2]
         logger.info("Serving %s at http://%s:%d/ (Ctrl-C to stop)", built.public, host, port)
         try:
