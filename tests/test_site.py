@@ -128,16 +128,21 @@ def test_serving_stops_on_ctrl_c_or_sigterm_even_when_sigint_was_ignored(
     )
     assert process.stderr is not None
     lines = []
-    for line in process.stderr:
-        lines.append(line)
-        serving = re.search(r"Serving .* at (http://127\.0\.0\.1:\d+/)", line)
-        if serving:
-            break
-    else:
-        pytest.fail("".join(lines))
-    with urllib.request.urlopen(serving.group(1)) as page:
-        assert page.status == 200
-    process.send_signal(signum)
-    _, rest = process.communicate(timeout=120)
+    try:
+        for line in process.stderr:
+            lines.append(line)
+            serving = re.search(r"Serving .* at (http://127\.0\.0\.1:\d+/)", line)
+            if serving:
+                break
+        else:
+            pytest.fail("".join(lines))
+        with urllib.request.urlopen(serving.group(1)) as page:
+            assert page.status == 200
+        process.send_signal(signum)
+        _, rest = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:  # it did not stop: leave no server behind
+            process.kill()
+            process.wait()
     assert process.returncode == 0, "".join(lines) + rest
     assert "Stopped serving" in rest

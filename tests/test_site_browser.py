@@ -178,7 +178,12 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
                 browser.close()
         finally:
             process.send_signal(signal.SIGINT)  # Ctrl-C
-            _, rest = process.communicate(timeout=60)
+            try:
+                _, rest = process.communicate(timeout=120)
+            finally:
+                if process.poll() is None:  # it did not stop: leave no server behind
+                    process.kill()
+                    process.wait()
             lines.append(rest)
         assert process.returncode == 0, "".join(lines)
         assert "Stopped serving" in "".join(lines)
