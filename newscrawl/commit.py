@@ -1,14 +1,19 @@
 """The group commit of posts: each post goes to a temporary file at once; the posts that
-gathered while the disk was busy are then made durable together, put in place and
-recorded together.
+gathered while the disk was busy are then made durable together, recorded together and put
+in place.
 
 An fsync waits for the disk, one to fifteen milliseconds on a shared machine: made one
 after another in the reactor's thread, those waits were the largest cost of a post beyond
 lxml's parse. Here they run side by side in threads (the file system commits its journal
 once for all of them) while the reactor goes on parsing other pages, and the group's
-records take one transaction. A post is still recorded only once it is on disk: a crawl
-killed at any moment leaves whole posts, and temporary files that the next run removes
-(newscrawl.pipelines.remove_stale_temp_files).
+records take one transaction.
+
+The order is what makes a kill at any moment harmless: a post is recorded only once its
+bytes are durable, and put in place (renamed) only once recorded. A crawl killed before
+the record leaves temporary files that the next run removes, and it fetches those
+articles again; killed after it, the next run finds the recorded bytes in their temporary
+files and puts them in place (newscrawl.pipelines.recover_temp_files): nothing written is
+fetched again, nothing recorded is missing.
 """
 
 from __future__ import annotations
@@ -102,10 +107,11 @@ def stage(path: Path, data: bytes, record: Record, temp_prefix: str) -> StagedPo
 
 
 class GroupCommit:
-    """Commits staged posts in groups. `await commit(post)` returns once the post is on
-    disk, in place, and recorded by `record` (which takes a whole group's records at
-    once); it raises CommitFailed when the post could not be written, and whatever
-    `record` raised when the group could not be recorded (its posts are in place)."""
+    """Commits staged posts in groups. `await commit(post)` returns once the post is
+    durable, recorded by `record` (which takes a whole group's records at once) and in
+    place; it raises CommitFailed when the post could not be written or put in place, and
+    whatever `record` raised when the group could not be recorded (its posts are then
+    removed: the next run fetches them again)."""
 
     def __init__(self, record: Callable[[Sequence[Record]], None], threads: int) -> None:
         self.record = record
@@ -129,21 +135,43 @@ class GroupCommit:
             group, self.waiting = self.waiting, []
             self.groups += 1
             try:
-                placed = await self._place(group)
-                if placed:
-                    self.record([post.record for post in placed])
-            except BaseException as exc:  # record's fault, or ours: no post waits forever
+                durable = await self._make_durable(group)
+            except BaseException as exc:  # ours: no post waits forever
                 for post in group:
                     post.discard(exc)
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            for post in placed:
-                post.done.set_result(None)  # type: ignore[union-attr]
+            unrecorded: Exception | None = None
+            if durable:
+                try:
+                    self.record([post.record for post in durable])
+                except Exception as exc:
+                    # In place all the same: a post on disk that the state may not know is
+                    # fetched again by the next run, never lost.
+                    unrecorded = exc
+            for post in durable:
+                self._put_in_place(post, unrecorded)
 
-    async def _place(self, group: list[StagedPost]) -> list[StagedPost]:
-        """Makes the group's posts durable, then puts them in place: the posts placed.
-        When one cannot be, it and the posts after it are discarded with its failure."""
+    @staticmethod
+    def _put_in_place(post: StagedPost, unrecorded: Exception | None) -> None:
+        assert post.done is not None
+        try:
+            post.put_in_place()
+        except CommitFailed as exc:
+            # Recorded, and durable in its temporary file: the next run's start puts it in
+            # place (newscrawl.pipelines.recover_temp_files). Kept.
+            post.done.set_exception(exc)
+            return
+        if unrecorded is not None:
+            post.done.set_exception(unrecorded)
+        else:
+            post.done.set_result(None)
+
+    async def _make_durable(self, group: list[StagedPost]) -> list[StagedPost]:
+        """fsyncs the group's new files side by side: the posts made durable (or that had
+        nothing to write). When one cannot be, it and the posts after it are discarded with
+        its failure."""
         loop = asyncio.get_running_loop()
         written = [post for post in group if post.file is not None]
         outcomes = await asyncio.gather(
@@ -152,13 +180,7 @@ class GroupCommit:
         )
         for post, outcome in zip(written, outcomes, strict=True):
             if isinstance(outcome, BaseException):
-                group = self._discard_from(group, group.index(post), outcome)
-                break
-        for index, post in enumerate(group):
-            try:
-                post.put_in_place()
-            except CommitFailed as exc:
-                return self._discard_from(group, index, exc)
+                return self._discard_from(group, group.index(post), outcome)
         return group
 
     @staticmethod

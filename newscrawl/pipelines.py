@@ -31,7 +31,7 @@ from newscrawl.exporters import (
 )
 from newscrawl.faults import make_folder, write_failure
 from newscrawl.stats import count_drop, record_drop, refuse_start, stop_for_fault
-from newscrawl.store import Record, StateFailed, crawl_store
+from newscrawl.store import Record, StateFailed, Store, crawl_store
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ _SAFE_DOC_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 PLACEHOLDER_IMAGES = re.compile(r"sinaimg\.cn/default/")
 STALE_SHARED_TEMP = 3600  # seconds: a temporary file this old belongs to no live worker
 _TEMP_WRITER = re.compile(r"\.(?P<pid>\d+)@(?P<host>.+)\.[^.]+\.tmp$")
+_TEMP_POST = re.compile(r"\.(?P<doc_id>[0-9A-Za-z][0-9A-Za-z_-]{0,63})\.md\.")
 
 
 class HeaderImagePipeline:
@@ -105,10 +106,9 @@ class WritePostPipeline:
 
     Posts are committed in groups (newscrawl.commit): the posts that reach the pipeline
     while the disk is busy with the last group are made durable together, in threads, then
-    renamed into place and recorded in one transaction. The item is done when its group
-    is. Renames and records run in the reactor's thread, one right after the other: a crawl
-    killed in between would leave posts the state does not know (the next run would fetch
-    them again, and find them unchanged).
+    recorded in one transaction and renamed into place. The item is done when its group
+    is. A crawl killed at any moment leaves temporary posts that the next run settles as
+    it opens (recover_temp_files).
 
     An OUTPUT_DIR that cannot be written fails the run as the spider opens, before any
     request. A write that fails during the run (a full disk, ...) stops the run with one
@@ -144,7 +144,9 @@ class WritePostPipeline:
             # A shared store (Redis) means other workers may be writing to this folder
             # right now: only the temporary files of a writer gone from this host, or of
             # long ago, are stale.
-            remove_stale_temp_files(self.output_dir, 0 if store.exclusive else STALE_SHARED_TEMP)
+            recover_temp_files(
+                self.output_dir, store, 0 if store.exclusive else STALE_SHARED_TEMP
+            )
 
     def close_spider(self) -> None:
         self.commits.close()
@@ -242,20 +244,36 @@ def temp_prefix(name: str) -> str:
     return f".{name}.{os.getpid()}@{socket.gethostname()}."
 
 
-def remove_stale_temp_files(folder: Path, older_than: float = 0) -> None:
-    """Removes the temporary files of a crawl killed while writing (`write_atomically`).
-    Called while this crawl holds the state's lock (no other crawl of the same state can be
-    writing them), or, with a shared state, for the files of a writer on this host that is
-    gone and for any file older than `older_than` seconds."""
+def recover_temp_files(folder: Path, store: Store, older_than: float = 0) -> None:
+    """Settles the temporary posts of a crawl killed while committing (newscrawl.commit):
+    one whose bytes the state recorded is put in place (it was durable before it was
+    recorded), any other is removed (its article is fetched again). Called while this crawl
+    holds the state's lock (no other crawl of the same state can be writing them), or,
+    with a shared state, for the files of a writer on this host that is gone and for any
+    file older than `older_than` seconds."""
     now = time.time()
-    for stale in folder.glob(".*.md.*.tmp"):
+    stale = []
+    for temp in folder.glob(".*.md.*.tmp"):
         try:
-            if older_than and now - stale.stat().st_mtime < older_than and _writer_alive(stale):
+            if older_than and now - temp.stat().st_mtime < older_than and _writer_alive(temp):
                 continue
         except FileNotFoundError:
             continue
-        stale.unlink(missing_ok=True)
-        logger.info("Removed %s, left by an interrupted crawl", stale)
+        stale.append(temp)
+    named = {temp: _TEMP_POST.match(temp.name) for temp in stale}
+    recorded = store.content_hashes(found["doc_id"] for found in named.values() if found)
+    for temp, found in named.items():
+        try:
+            data = temp.read_bytes()
+        except FileNotFoundError:
+            continue
+        if found and recorded.get(found["doc_id"]) == content_hash(data):
+            path = folder / f"{found['doc_id']}.md"
+            os.replace(temp, path)
+            logger.info("Put %s in place: recorded by an interrupted crawl", path)
+        else:
+            temp.unlink(missing_ok=True)
+            logger.info("Removed %s, left by an interrupted crawl", temp)
 
 
 def _writer_alive(temp: Path) -> bool:

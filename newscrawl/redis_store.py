@@ -127,6 +127,18 @@ class RedisStore:
             )
         return found
 
+    def content_hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(doc_ids))
+        with self._redis():
+            values = self.client.hmget(self.key, ids) if ids else []
+        hashes = {}
+        for doc_id, value in zip(ids, values, strict=True):
+            try:
+                hashes[doc_id] = json.loads(value)["content_hash"]
+            except (TypeError, ValueError, KeyError):  # not known, or not ours to read
+                continue
+        return hashes
+
     def record(self, records: Sequence[Record]) -> None:
         """One round trip: a MULTI/EXEC transaction, so that other workers see all of
         them or none."""

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, NamedTuple, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -70,6 +70,9 @@ class Store(Protocol):
 
     def record(self, records: Sequence[Record]) -> None:
         """Records articles written: all of them at once, or (on a fault) none."""
+
+    def content_hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """The content hash recorded for each of `doc_ids` that is known."""
 
     def mark(self, name: str) -> str | None: ...
 
@@ -152,15 +155,20 @@ class SQLiteStore:
             raise StateError(reason, message) from None
 
     def known(self, doc_ids: Iterable[str]) -> set[str]:
+        return set(self._select("doc_id", doc_ids))
+
+    def content_hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        return dict(self._select("doc_id, content_hash", doc_ids))
+
+    def _select(self, columns: str, doc_ids: Iterable[str]) -> Iterator[Any]:
         ids = list(dict.fromkeys(doc_ids))
-        found: set[str] = set()
         with self._failures():
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT doc_id FROM articles WHERE doc_id IN ({marks})"
-                found.update(row[0] for row in self.db.execute(query, chunk))
-        return found
+                query = f"SELECT {columns} FROM articles WHERE doc_id IN ({marks})"
+                rows = self.db.execute(query, chunk).fetchall()
+                yield from (row[0] if len(row) == 1 else row for row in rows)
 
     def record(self, records: Sequence[Record]) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -237,6 +245,10 @@ class GuardedStore:
     def record(self, records: Sequence[Record]) -> None:
         with self._guard():
             self.store.record(records)
+
+    def content_hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        with self._guard():
+            return self.store.content_hashes(doc_ids)
 
     def mark(self, name: str) -> str | None:
         with self._guard():

@@ -1,6 +1,6 @@
 """The group commit (newscrawl.commit): posts that gather while a group is committed go
-together, every post is in place before its group is recorded, and a post that cannot
-be written takes the ones after it down with it, never the ones before."""
+together, a group is recorded once its posts are durable and before they are in place,
+and a post that cannot be written costs itself and the posts after it in its group."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from newscrawl.store import Record
 
 
 class Recorder:
-    """The state's stand-in at the end of the commit: checks, as each group is recorded,
-    that its posts are whole in place and that none of their temporary files is left."""
+    """The state's stand-in in the commit: checks, as each group is recorded, that its new
+    posts are whole in their temporary files and not yet in place."""
 
     def __init__(self, folder: Path, fail: Exception | None = None) -> None:
         self.folder = folder
@@ -26,8 +26,12 @@ class Recorder:
 
     def __call__(self, records: Sequence[Record]) -> None:
         for record in records:
-            assert Path(record.path).read_bytes() == content(record.doc_id)
-            assert not list(self.folder.glob(f".{record.doc_id}.md.*.tmp"))
+            temps = list(self.folder.glob(f".{record.doc_id}.md.*.tmp"))
+            if temps:
+                assert [temp.read_bytes() for temp in temps] == [content(record.doc_id)]
+                assert not Path(record.path).is_file()
+            else:  # unchanged: in place already
+                assert Path(record.path).read_bytes() == content(record.doc_id)
         if self.fail is not None:
             raise self.fail
         self.groups.append([record.doc_id for record in records])
@@ -91,22 +95,29 @@ def test_an_unchanged_post_is_recorded_without_being_written_again(tmp_path: Pat
     assert (tmp_path / "u1.md").stat().st_mtime_ns == before
 
 
-def test_a_post_that_cannot_be_put_in_place_fails_with_those_after_it(tmp_path: Path) -> None:
+def test_a_post_that_cannot_be_put_in_place_fails_alone_and_keeps_its_file(
+    tmp_path: Path,
+) -> None:
     recorder = Recorder(tmp_path)
     posts = [staged(tmp_path, f"d{n}") for n in range(5)]
     (tmp_path / "d2.md").mkdir()  # a folder where the third post goes: rename fails
 
     outcomes = asyncio.run(commit_all(GroupCommit(recorder, threads=2), posts))
-    assert outcomes[:2] == [None, None]
-    for outcome in outcomes[2:]:
-        assert isinstance(outcome, CommitFailed)
-        assert outcome.path == tmp_path / "d2.md"
-        assert isinstance(outcome.error, IsADirectoryError)
-    assert recorder.groups == [["d0", "d1"]]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d0.md", "d1.md", "d2.md"]
+    assert outcomes[:2] == outcomes[3:] == [None, None]
+    assert isinstance(outcomes[2], CommitFailed)
+    assert outcomes[2].path == tmp_path / "d2.md"
+    assert isinstance(outcomes[2].error, IsADirectoryError)
+    assert recorder.groups == [[f"d{n}" for n in range(5)]]
+    # Recorded and durable: kept for the next run's start to put in place.
+    [kept] = tmp_path.glob(".d2.md.*.tmp")
+    assert kept.read_bytes() == content("d2")
+    placed = sorted(p.name for p in tmp_path.glob("*.md") if p.is_file())
+    assert placed == ["d0.md", "d1.md", "d3.md", "d4.md"]
 
 
-def test_a_group_the_state_cannot_record_fails_every_post_of_it(tmp_path: Path) -> None:
+def test_a_group_the_state_cannot_record_fails_every_post_of_it_in_place(
+    tmp_path: Path,
+) -> None:
     recorder = Recorder(tmp_path, fail=RuntimeError("state lost"))
     posts = [staged(tmp_path, f"e{n}") for n in range(3)]
 
