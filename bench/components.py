@@ -177,9 +177,9 @@ class Components:
         from newscrawl.commit import stage
         from newscrawl.pipelines import temp_prefix
 
-        self.counter += 1
-        path = self.out / f"{self.counter}.md"
-        return stage(path, self.render(page), self.next_record(), temp_prefix(path.name))
+        record = self.next_record()
+        path = self.out / f"{record.doc_id}.md"
+        return stage(path, self.render(page), record, temp_prefix(path.name))
 
     def next_record(self):
         from newscrawl.store import Record

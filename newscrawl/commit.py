@@ -75,8 +75,7 @@ class StagedPost:
 
     def discard(self, failure: BaseException) -> None:
         if self.file is not None:
-            with contextlib.suppress(OSError):  # the bytes a full disk refused, once more
-                self.file.close()
+            self.file.close()
         if self.temp is not None:
             self.temp.unlink(missing_ok=True)
         if self.done is not None and not self.done.done():
@@ -85,25 +84,33 @@ class StagedPost:
 
 def stage(path: Path, data: bytes, record: Record, temp_prefix: str) -> StagedPost:
     """The post `data` for `path`, written to a temporary file next to it unless `path`
-    holds these bytes already. The file is named by `temp_prefix`, so that a crawl killed
-    before the commit leaves a file the next run removes. Raises OSError."""
+    holds these bytes already. The file is named by `temp_prefix`, so that the next run
+    can settle what a crawl killed before the commit leaves. Raises OSError."""
     try:
         previous = path.read_bytes()
     except FileNotFoundError:
         previous = None
     if previous == data:
         return StagedPost(path, record, "unchanged")
-    change = "new" if previous is None else "changed"
+    temp, file = write_temp(path, data, temp_prefix)
+    return StagedPost(path, record, "new" if previous is None else "changed", temp, file)
+
+
+def write_temp(path: Path, data: bytes, temp_prefix: str) -> tuple[Path, BinaryIO]:
+    """`data` written (not yet durable) to a new temporary file next to `path`, named by
+    `temp_prefix`; the file is left open. Raises OSError, leaving no file behind."""
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix, suffix=".tmp")
-    staged = StagedPost(path, record, change, Path(name), open(fd, "wb"))  # noqa: SIM115
+    file = open(fd, "wb")  # noqa: SIM115 (the caller closes it)
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide posts from a web server
-        staged.file.write(data)
-        staged.file.flush()
-    except BaseException as exc:
-        staged.discard(exc)
+        file.write(data)
+        file.flush()
+    except BaseException:
+        with contextlib.suppress(OSError):  # the bytes a full disk refused, once more
+            file.close()
+        Path(name).unlink(missing_ok=True)
         raise
-    return staged
+    return Path(name), file
 
 
 class GroupCommit:

@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.clean import absolute_https
-from newscrawl.commit import FILE_MODE, CommitFailed, GroupCommit, stage
+from newscrawl.commit import CommitFailed, GroupCommit, stage, write_temp
 from newscrawl.exporters import (
     SITE_AUTHOR,
     read_yaml,
@@ -226,16 +226,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that a reader (or a crash) never sees part of it. The
     temporary file is named after its writer (`.<name>.<pid>@<host>.<random>.tmp`), so
     that another worker can tell when it was left by a crawl that died."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
+    temp, file = write_temp(path, data, temp_prefix(path.name))
     try:
-        os.fchmod(fd, FILE_MODE)  # mkstemp's 0600 would hide posts from a web server
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        with file:
+            os.fsync(file.fileno())
+        os.replace(temp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 

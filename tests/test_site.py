@@ -23,6 +23,18 @@ def scrapy_site(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[
                           env=crawl_env(), capture_output=True, text=True)
 
 
+def wait_for_serving(process: subprocess.Popen[str], lines: list[str]) -> str:
+    """Read the command's log until it says where it serves; its URL."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.append(line)
+        found = re.search(r"Serving .* at (http://127\.0\.0\.1:\d+/)", line)
+        if found:
+            return found.group(1)
+    process.wait()
+    pytest.fail(f"scrapy site exited {process.returncode} without serving:\n{''.join(lines)}")
+
+
 def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stderr.splitlines() if " ERROR: " in line]
 
@@ -126,17 +138,9 @@ def test_serving_stops_on_ctrl_c_or_sigterm_even_when_sigint_was_ignored(
         cwd=PROJECT, env=crawl_env(), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
         text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
-    assert process.stderr is not None
-    lines = []
+    lines: list[str] = []
     try:
-        for line in process.stderr:
-            lines.append(line)
-            serving = re.search(r"Serving .* at (http://127\.0\.0\.1:\d+/)", line)
-            if serving:
-                break
-        else:
-            pytest.fail("".join(lines))
-        with urllib.request.urlopen(serving.group(1)) as page:
+        with urllib.request.urlopen(wait_for_serving(process, lines)) as page:
             assert page.status == 200
         process.send_signal(signum)
         _, rest = process.communicate(timeout=120)

@@ -33,6 +33,7 @@ import pytest
 from localserver import PROJECT, Answer, LocalServer, crawl_env, scrapy_crawl, settings_args
 from minipage import t3_page
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+from test_site import wait_for_serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -118,18 +119,6 @@ def require_browser() -> None:
         if os.environ.get("CI"):
             pytest.fail(message + " (CI is set, so this is a failure, not a skip)")
         pytest.skip(message)
-
-
-def wait_for_serving(process: subprocess.Popen[str], lines: list[str]) -> str:
-    """Read the command's log until it says where it serves; its URL."""
-    assert process.stderr is not None
-    for line in process.stderr:
-        lines.append(line)
-        found = re.search(r"Serving .* at (http://127\.0\.0\.1:\d+/)", line)
-        if found:
-            return found.group(1)
-    process.wait()
-    pytest.fail(f"scrapy site exited {process.returncode} without serving:\n{''.join(lines)}")
 
 
 @pytest.fixture(scope="module")
