@@ -138,7 +138,7 @@ _BLOCK_TAGS = frozenset({
 })
 _UNSEEN = frozenset(DROPPED_TAGS)  # (a script's or style's text is not the page's text)
 _BOILERPLATE_BLOCKS = frozenset({"p", "div", "section", "center", "blockquote"})
-_EDITOR_CLASSES = frozenset({"article-editor", "show_author"})
+EDITOR_CLASSES = frozenset({"article-editor", "show_author"})
 _CJK = re.compile("[\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef]")
 
 # The noise selectors tested in Python (newscrawl.css), the few outside its subset in XPath.
@@ -623,7 +623,7 @@ def _is_promotion(text: str) -> bool:
 
 
 def _is_editor_line(element: etree._Element, text: str) -> bool:
-    return text.lstrip("（(").startswith("责任编辑") or not _EDITOR_CLASSES.isdisjoint(
+    return text.lstrip("（(").startswith("责任编辑") or not EDITOR_CLASSES.isdisjoint(
         (element.get("class") or "").split()
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
+from w3lib.url import file_uri_to_path
 
 from newscrawl.faults import write_failure
 from newscrawl.pipelines import check_writable
@@ -52,7 +53,7 @@ def local_path(uri: str) -> Path | None:
     """The file a FEEDS URI names on this machine (None: stdout, S3, FTP, ...)."""
     parts = urlsplit(uri)
     if parts.scheme == "file":
-        return Path(parts.path)
+        return Path(file_uri_to_path(uri))
     return Path(uri) if not parts.scheme else None
 
 

@@ -232,7 +232,7 @@ class RedisWorkers:
             self.heartbeat.stop()
         if self.client is None:
             return
-        if self.joined:
+        if self.joined and not self.lost:  # no call to a Redis known to be gone
             try:
                 self.client.pipeline().zrem(self.keys["workers"], self.worker).srem(
                     self.busy_key, self.worker

@@ -18,7 +18,7 @@ from lxml import etree
 from scrapy.http import HtmlResponse, Response
 
 from newscrawl import legacy
-from newscrawl.clean import clean_element
+from newscrawl.clean import EDITOR_CLASSES, clean_element
 from newscrawl.css import PageIndex
 from newscrawl.dates import parse_time, plausible
 from newscrawl.exporters import yaml_printable
@@ -40,7 +40,6 @@ SOURCE_CSS = (
     "[data-sudaclick=media_name]",
 )
 EDITOR_CSS = ("p.article-editor", "p.show_author", ".article-editor", ".show_author")
-_EDITOR_CLASSES = frozenset({"article-editor", "show_author"})
 _UNSEEN_TAGS = frozenset({"script", "style", "link", "meta", "noscript"})
 # Tags gathered in one walk of the page (newscrawl.css.PageIndex): those the look-ups above
 # and the metas need, but for the page's many `div` and `span` elements.
@@ -149,14 +148,6 @@ def holds_article(cleaned: str, editor_line: str = "") -> bool:
         return True
     text = html.unescape(_TAGS_OR_SPACE.sub("", cleaned))
     return bool(text.replace("".join(editor_line.split()), "", 1))
-
-
-def _ascii_compatible(encoding: str) -> bool:
-    """Whether ASCII text reads the same in `encoding` (UTF-8, GBK, Big5, ...; not UTF-16)."""
-    try:
-        return "<a class=x>".encode(encoding) == b"<a class=x>"
-    except LookupError:
-        return False
 
 
 def as_text(response: Response) -> HtmlResponse:
@@ -338,7 +329,7 @@ def bring_editor_line(body: etree._Element) -> None:
 def _is_editor_line(element: etree._Element) -> bool:
     return (
         element.tag == "p"
-        and not _EDITOR_CLASSES.isdisjoint((element.get("class") or "").split())
+        and not EDITOR_CLASSES.isdisjoint((element.get("class") or "").split())
         and _EDITOR_PREFIX.match(text_of(element)) is not None
     )
 

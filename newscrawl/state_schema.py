@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -119,23 +121,30 @@ def schema_version(db: sqlite3.Connection, path: Path) -> tuple[int | None, bool
     ))
 
 
+@contextmanager
+def transaction(db: sqlite3.Connection, begin: str = "BEGIN") -> Iterator[None]:
+    """What runs inside is committed whole, or rolled back (`db` in autocommit mode)."""
+    db.execute(begin)
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 def migrate(db: sqlite3.Connection, path: Path, version: int | None) -> None:
     """Creates the tables of a new state, or takes an older one to SCHEMA_VERSION: all or
     nothing."""
     steps = NEW_STATE if version is None else [
         statement for step in range(version, SCHEMA_VERSION) for statement in MIGRATIONS[step]
     ]
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(db, "BEGIN IMMEDIATE"):
         for statement in steps:
             db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
     if version == SCHEMA_VERSION:
         logger.info("The state %s now says its schema version (%d)", path, version)
     elif version is not None:

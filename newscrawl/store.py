@@ -33,6 +33,7 @@ from newscrawl.state_schema import (
     StateError,
     check_header,
     prepare,
+    transaction,
     unusable,
 )
 from newscrawl.stats import failed_reason, refuse_start, stop_for_fault
@@ -106,7 +107,8 @@ class SQLiteStore:
                     " let it finish, or set STATE_LOCK_TIMEOUT to wait for it longer"
                 ))
             check_header(path)
-            self.db = sqlite3.connect(path, isolation_level=None)
+            with self._failures(during_run=False):  # a path SQLite cannot open, ...
+                self.db = sqlite3.connect(path, isolation_level=None)
         except OSError as exc:
             self._lock.close()
             raise StateError(*write_failure(
@@ -172,20 +174,13 @@ class SQLiteStore:
 
     def record(self, records: Sequence[Record]) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._failures():
-            self.db.execute("BEGIN")
-            try:
-                self.db.executemany(
-                    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(doc_id) DO"
-                    " UPDATE SET url=excluded.url, path=excluded.path,"
-                    " content_hash=excluded.content_hash, last_seen=excluded.last_seen",
-                    [(*record, now, now) for record in records],
-                )
-                self.db.execute("COMMIT")
-            except BaseException:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
-                raise
+        with self._failures(), transaction(self.db):
+            self.db.executemany(
+                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(doc_id) DO UPDATE"
+                " SET url=excluded.url, path=excluded.path, content_hash=excluded.content_hash,"
+                " last_seen=excluded.last_seen",
+                [(*record, now, now) for record in records],
+            )
 
     def mark(self, name: str) -> str | None:
         with self._failures():

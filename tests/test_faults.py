@@ -37,7 +37,8 @@ from test_finance import (
 
 from newscrawl.channels import ChannelConfig
 from newscrawl.faults import write_failure
-from newscrawl.state_schema import APPLICATION_ID
+from newscrawl.preflight import local_path
+from newscrawl.state_schema import APPLICATION_ID, StateError
 from newscrawl.store import Record, SQLiteStore
 
 FIRST_RELEASE_SCHEMA = """CREATE TABLE articles (
@@ -590,3 +591,19 @@ def test_the_packaged_channels_file_passes_the_checks() -> None:
     config = ChannelConfig.load()
     assert config.default_channels == ("china",)
     assert all(c.pageid and c.lid for c in config.channels.values())
+
+
+def test_a_state_path_sqlite_cannot_open_is_a_state_error(tmp_path: Path) -> None:
+    """A dangling symlink: SQLite's own 'unable to open' is the one ERROR's cause, not a
+    traceback while the crawler is built."""
+    (tmp_path / "state.sqlite3").symlink_to(tmp_path / "gone" / "state.sqlite3")
+    with pytest.raises(StateError) as refused:
+        SQLiteStore(tmp_path / "state.sqlite3")
+    assert refused.value.reason == "output-unwritable"
+    assert "unable to open database file" in str(refused.value)
+
+
+def test_a_feed_file_uri_names_its_folder_with_escapes_decoded() -> None:
+    assert local_path("file:///tmp/my%20feeds/sync.json") == Path("/tmp/my feeds/sync.json")
+    assert local_path("feeds/sync.json") == Path("feeds/sync.json")
+    assert local_path("s3://bucket/sync.json") is None
